@@ -1,0 +1,87 @@
+package org.productservice.http;
+
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpException;
+import io.helidon.http.RequestException;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import org.productservice.product.ProductNotFoundException;
+import org.productservice.product.VersionMismatchException;
+
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * Maps every exception a handler can throw to a problem+json response: the one place where
+ * errors become HTTP. Client mistakes get a 4xx, DynamoDB trouble a 503 with Retry-After (see
+ * {@link StorageFailures}), anything else a 500 that names the request id and nothing more.
+ */
+public final class ErrorHandling {
+    private static final System.Logger LOGGER = System.getLogger(ErrorHandling.class.getName());
+
+    private final StorageFailures storageFailures;
+
+    /**
+     * Creates the error handling.
+     *
+     * @param storageFailures how storage errors are classified
+     */
+    public ErrorHandling(StorageFailures storageFailures) {
+        this.storageFailures = storageFailures;
+    }
+
+    /**
+     * Registers the handlers on a routing.
+     *
+     * @param routing routing to add them to
+     */
+    public void register(HttpRouting.Builder routing) {
+        routing.error(ProblemException.class, ErrorHandling::problem)
+                .error(ProductNotFoundException.class, (req, res, e) ->
+                        Problems.send(req, res, Status.NOT_FOUND_404, "No product with id " + e.id(), List.of()))
+                .error(VersionMismatchException.class, (req, res, e) ->
+                        Problems.send(req, res, Status.PRECONDITION_FAILED_412,
+                                      "The product has changed: it is at version " + e.currentVersion()
+                                              + " (ETag \"" + e.currentVersion() + "\"). Read it again and retry.",
+                                      List.of()))
+                .error(HttpException.class, (req, res, e) ->
+                        Problems.send(req, res, e.status(), safeDetail(e.status(), e.getMessage()), List.of()))
+                .error(RequestException.class, (req, res, e) ->
+                        Problems.send(req, res, e.status(),
+                                      safeDetail(e.status(), e.safeMessage() ? e.getMessage() : null), List.of()))
+                .error(SdkException.class, this::storage)
+                .error(Exception.class, ErrorHandling::unexpected);
+    }
+
+    private static void problem(ServerRequest req, ServerResponse res, ProblemException e) {
+        e.headers().forEach(res::header);
+        Problems.send(req, res, e.status(), e.getMessage(), e.errors());
+    }
+
+    private void storage(ServerRequest req, ServerResponse res, SdkException e) {
+        StorageFailures.Failure failure = storageFailures.classify(e);
+        if (failure.transientFailure()) {
+            LOGGER.log(Level.WARNING, () -> "DynamoDB unavailable (" + failure.reason() + "): " + e.getMessage());
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(storageFailures.retryAfter().toSeconds()));
+            Problems.send(req, res, Status.SERVICE_UNAVAILABLE_503,
+                          "The product store is unavailable (" + failure.reason() + "). Retry later.", List.of());
+        } else {
+            unexpected(req, res, e);
+        }
+    }
+
+    private static void unexpected(ServerRequest req, ServerResponse res, Exception e) {
+        LOGGER.log(Level.ERROR, "Unexpected error in " + req.prologue().method() + " " + req.path().path(), e);
+        Problems.send(req, res, Status.INTERNAL_SERVER_ERROR_500,
+                      "An unexpected error occurred. Quote the request id when reporting it.", List.of());
+    }
+
+    private static String safeDetail(Status status, String message) {
+        return message == null || message.isBlank() ? status.reasonPhrase() : message;
+    }
+}

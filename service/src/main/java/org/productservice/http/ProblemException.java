@@ -1,0 +1,91 @@
+package org.productservice.http;
+
+import java.util.List;
+import java.util.Map;
+
+import io.helidon.http.Status;
+
+/**
+ * A client error to answer with an {@code application/problem+json} response. Thrown by
+ * handlers; turned into a response in one place, {@link ErrorHandling}.
+ */
+public final class ProblemException extends RuntimeException {
+    private final Status status;
+    private final List<FieldError> errors;
+    private final Map<String, String> headers;
+
+    /**
+     * Creates the exception.
+     *
+     * @param status  HTTP status
+     * @param detail  human-readable explanation of this occurrence
+     * @param errors  per-field errors, may be empty
+     * @param headers extra response headers (e.g. {@code Allow})
+     */
+    public ProblemException(Status status, String detail, List<FieldError> errors, Map<String, String> headers) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.errors = List.copyOf(errors);
+        this.headers = Map.copyOf(headers);
+    }
+
+    /**
+     * A 400 Bad Request.
+     *
+     * @param detail explanation
+     * @param errors per-field errors
+     * @return the exception
+     */
+    public static ProblemException badRequest(String detail, List<FieldError> errors) {
+        return new ProblemException(Status.BAD_REQUEST_400, detail, errors, Map.of());
+    }
+
+    /**
+     * A 400 Bad Request about one field.
+     *
+     * @param field   the field
+     * @param message what is wrong with it
+     * @return the exception
+     */
+    public static ProblemException badRequest(String field, String message) {
+        return badRequest(field + ": " + message, List.of(new FieldError(field, message)));
+    }
+
+    /**
+     * A problem with a status and a detail only.
+     *
+     * @param status HTTP status
+     * @param detail explanation
+     * @return the exception
+     */
+    public static ProblemException of(Status status, String detail) {
+        return new ProblemException(status, detail, List.of(), Map.of());
+    }
+
+    /**
+     * HTTP status.
+     *
+     * @return status
+     */
+    public Status status() {
+        return status;
+    }
+
+    /**
+     * Per-field errors.
+     *
+     * @return errors, possibly empty
+     */
+    public List<FieldError> errors() {
+        return errors;
+    }
+
+    /**
+     * Extra response headers.
+     *
+     * @return header name to value
+     */
+    public Map<String, String> headers() {
+        return headers;
+    }
+}

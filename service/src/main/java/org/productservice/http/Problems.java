@@ -1,0 +1,72 @@
+package org.productservice.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+/**
+ * Writes RFC 9457 problem details. Every error response of the API goes through here, so they
+ * all carry the same fields: type, title, status, detail, instance, request_id and, for
+ * validation failures, a per-field {@code errors} list. Never a stack trace.
+ */
+public final class Problems {
+    /** Media type of problem responses. */
+    public static final String MEDIA_TYPE = "application/problem+json";
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    private Problems() {
+    }
+
+    /**
+     * Sends a problem response.
+     *
+     * @param req    the request
+     * @param res    the response, not yet sent
+     * @param status HTTP status
+     * @param detail explanation of this occurrence
+     * @param errors per-field errors, may be empty
+     */
+    public static void send(ServerRequest req, ServerResponse res, Status status, String detail, List<FieldError> errors) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.send(body(status, detail, req.path().absolute().path(), RequestObserver.requestId(req), errors));
+    }
+
+    static byte[] body(Status status, String detail, String instance, String requestId, List<FieldError> errors) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeStringField("type", "about:blank");
+            json.writeStringField("title", status.reasonPhrase());
+            json.writeNumberField("status", status.code());
+            json.writeStringField("detail", detail);
+            json.writeStringField("instance", instance);
+            json.writeStringField("request_id", requestId);
+            if (!errors.isEmpty()) {
+                json.writeArrayFieldStart("errors");
+                for (FieldError error : errors) {
+                    json.writeStartObject();
+                    json.writeStringField("field", error.field());
+                    json.writeStringField("message", error.message());
+                    json.writeEndObject();
+                }
+                json.writeEndArray();
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}

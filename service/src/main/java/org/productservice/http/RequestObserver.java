@@ -1,0 +1,147 @@
+package org.productservice.http;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.logging.common.HelidonMdc;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+
+/**
+ * Gives every request an id, then, once the response is sent, writes one access-log line and
+ * records the request in the {@code http_server_requests_seconds} histogram. The id comes from
+ * the client's {@code X-Request-Id} when that is a sane token, else a new UUID; it is echoed in
+ * the response, set in the logging MDC and put in every problem body.
+ */
+public final class RequestObserver implements Filter {
+    /** Header carrying the request id, both ways. */
+    public static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    /** MDC key (and JSON log field) of the request id. */
+    public static final String MDC_KEY = "request_id";
+    /** Name of the request-duration timer. */
+    public static final String HTTP_TIMER = "http.server.requests";
+
+    private static final Logger ACCESS = Logger.getLogger("org.productservice.access");
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    // Routes that did not match any handler share one label, so scanners cannot blow up the metrics.
+    private static final String UNMATCHED = "UNMATCHED";
+    private static final Duration[] BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)};
+
+    private final MeterRegistry registry;
+
+    /**
+     * Creates the filter.
+     *
+     * @param registry where the HTTP timer is registered
+     */
+    public RequestObserver(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * The id of a request, as set by this filter.
+     *
+     * @param req the request
+     * @return request id ("unknown" if the filter did not run, which only happens in unit tests)
+     */
+    public static String requestId(ServerRequest req) {
+        return req.context().get(RequestId.class).map(RequestId::value).orElse("unknown");
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        long start = System.nanoTime();
+        String id = req.headers().first(REQUEST_ID)
+                .filter(value -> SAFE_ID.matcher(value).matches())
+                .orElseGet(() -> UUID.randomUUID().toString());
+        req.context().register(new RequestId(id));
+        res.header(REQUEST_ID, id);
+        String method = req.prologue().method().text();
+        res.whenSent(() -> {
+            long nanos = System.nanoTime() - start;
+            String route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
+            int status = res.status().code();
+            timer(method, route, status).record(Duration.ofNanos(nanos));
+            if (ACCESS.isLoggable(Level.INFO)) {
+                LogRecord line = new LogRecord(Level.INFO, "{0}");
+                line.setLoggerName(ACCESS.getName());
+                line.setParameters(new Object[] {new AccessLogEntry(id, method, route, req.path().absolute().path(), status,
+                                                                    nanos / 1_000_000.0)});
+                ACCESS.log(line);
+            }
+        });
+        HelidonMdc.set(MDC_KEY, id);
+        try {
+            chain.proceed();
+        } finally {
+            HelidonMdc.remove(MDC_KEY);
+        }
+    }
+
+    private Timer timer(String method, String route, int status) {
+        return registry.getOrCreate(Timer.builder(HTTP_TIMER)
+                                            .description("HTTP requests by route template, method and status")
+                                            .tags(List.of(Tag.create("method", method),
+                                                          Tag.create("route", route),
+                                                          Tag.create("status", Integer.toString(status))))
+                                            .buckets(BUCKETS));
+    }
+
+    /** Routes registered as "/" under a service match as "/products/": report them as "/products". */
+    private static String normalize(String pattern) {
+        return pattern.length() > 1 && pattern.endsWith("/") ? pattern.substring(0, pattern.length() - 1) : pattern;
+    }
+
+    /**
+     * The request id, kept in the request's context.
+     *
+     * @param value the id
+     */
+    record RequestId(String value) {
+    }
+
+    /**
+     * One access-log line; the log formatters render it as fields (JSON) or key=value (text).
+     *
+     * @param requestId  request id
+     * @param method     HTTP method
+     * @param route      route template, never the raw path with ids
+     * @param path       raw path (kept out of metrics, useful in logs)
+     * @param status     response status
+     * @param durationMs time to the last byte of the response
+     */
+    public record AccessLogEntry(String requestId, String method, String route, String path, int status, double durationMs) {
+        /**
+         * The fields in log order.
+         *
+         * @return field name to value
+         */
+        public Map<String, Object> fields() {
+            return Map.of("request_id", requestId, "method", method, "route", route, "path", path,
+                          "status", status, "duration_ms", Math.round(durationMs * 1000) / 1000.0);
+        }
+
+        @Override
+        public String toString() {
+            return method + " " + path + " -> " + status + " in " + String.format("%.1f", durationMs) + " ms"
+                    + " (route " + route + ", request " + requestId + ")";
+        }
+    }
+}

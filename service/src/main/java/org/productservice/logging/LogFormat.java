@@ -1,0 +1,152 @@
+package org.productservice.logging;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import io.helidon.logging.common.HelidonMdc;
+
+import org.productservice.http.RequestObserver;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+/**
+ * The two log formats: {@code json}, one object per line for log pipelines (the default), and
+ * {@code text}, for people reading a terminal ({@code make run}). Both carry the request id of
+ * the request being served, and render access-log entries as fields.
+ */
+public enum LogFormat {
+    /** One JSON object per line. */
+    JSON(new JsonFormatter()),
+    /** One human-readable line per record. */
+    TEXT(new TextFormatter());
+
+    private final Formatter formatter;
+
+    LogFormat(Formatter formatter) {
+        this.formatter = formatter;
+    }
+
+    /**
+     * Parses a configured format name.
+     *
+     * @param name {@code json} or {@code text}, any case
+     * @return the format
+     * @throws IllegalArgumentException for any other name
+     */
+    public static LogFormat parse(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "json" -> JSON;
+            case "text" -> TEXT;
+            default -> throw new IllegalArgumentException("log.format must be json or text, not " + name);
+        };
+    }
+
+    /** Sets this format on every handler of the root logger. */
+    public void install() {
+        for (Handler handler : Logger.getLogger("").getHandlers()) {
+            handler.setFormatter(formatter);
+        }
+    }
+
+    /**
+     * The formatter of this format.
+     *
+     * @return formatter
+     */
+    public Formatter formatter() {
+        return formatter;
+    }
+
+    private static String requestId(LogRecord record) {
+        if (record.getParameters() != null && record.getParameters().length == 1
+                && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry entry) {
+            return entry.requestId();
+        }
+        return HelidonMdc.get(RequestObserver.MDC_KEY).orElse(null);
+    }
+
+    private static String stackTrace(Throwable thrown) {
+        StringWriter out = new StringWriter();
+        thrown.printStackTrace(new PrintWriter(out));
+        return out.toString();
+    }
+
+    private static final class JsonFormatter extends Formatter {
+        private static final JsonFactory JSON = new JsonFactory();
+
+        @Override
+        public String format(LogRecord record) {
+            StringWriter out = new StringWriter(256);
+            try (JsonGenerator json = JSON.createGenerator(out)) {
+                json.writeStartObject();
+                json.writeStringField("time", record.getInstant().toString());
+                json.writeStringField("level", record.getLevel().getName());
+                json.writeStringField("logger", record.getLoggerName());
+                if (record.getParameters() != null && record.getParameters().length == 1
+                        && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry entry) {
+                    json.writeStringField("message", "request");
+                    for (Map.Entry<String, Object> field : entry.fields().entrySet()) {
+                        json.writeObjectField(field.getKey(), field.getValue());
+                    }
+                } else {
+                    json.writeStringField("message", formatMessage(record));
+                    String requestId = requestId(record);
+                    if (requestId != null) {
+                        json.writeStringField("request_id", requestId);
+                    }
+                }
+                json.writeStringField("thread", Thread.currentThread().getName());
+                if (record.getThrown() != null) {
+                    json.writeStringField("error", String.valueOf(record.getThrown()));
+                    json.writeStringField("stack_trace", stackTrace(record.getThrown()));
+                }
+                json.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.append(System.lineSeparator()).toString();
+        }
+    }
+
+    private static final class TextFormatter extends Formatter {
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+
+        @Override
+        public String format(LogRecord record) {
+            StringBuilder line = new StringBuilder(160)
+                    .append(TIME.format(Instant.from(record.getInstant())))
+                    .append(' ').append(String.format("%-7s", record.getLevel().getName()))
+                    .append(' ').append(shortName(record.getLoggerName()));
+            String requestId = requestId(record);
+            if (requestId != null && !(record.getParameters() != null && record.getParameters().length == 1
+                    && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry)) {
+                line.append(" [").append(requestId).append(']');
+            }
+            line.append(" ").append(formatMessage(record)).append(System.lineSeparator());
+            if (record.getThrown() != null) {
+                line.append(stackTrace(record.getThrown()));
+            }
+            return line.toString();
+        }
+
+        private static String shortName(String loggerName) {
+            if (loggerName == null) {
+                return "";
+            }
+            int dot = loggerName.lastIndexOf('.');
+            return dot < 0 ? loggerName : loggerName.substring(dot + 1);
+        }
+    }
+}

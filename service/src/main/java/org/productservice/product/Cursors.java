@@ -1,0 +1,136 @@
+package org.productservice.product;
+
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.productservice.http.ProblemException;
+
+/**
+ * Opaque page cursors: {@code base64url(payload) "." base64url(mac)}. The payload is where the
+ * previous page ended (id and updated_at of its last product). The MAC (HMAC-SHA256, truncated
+ * to 128 bits) covers the payload and the query the cursor belongs to (all products, or one
+ * name in one order), so a tampered, truncated or foreign cursor is refused with a 400 instead
+ * of silently returning a wrong page.
+ */
+final class Cursors {
+    /** Longest cursor accepted; real ones are about 90 characters. */
+    static final int MAX_LENGTH = 512;
+
+    private static final String ALGORITHM = "HmacSHA256";
+    private static final int MAC_BYTES = 16;
+    private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
+    private final SecretKeySpec key;
+
+    /**
+     * Creates the codec.
+     *
+     * @param secret MAC key; every instance of the service must share it
+     */
+    Cursors(String secret) {
+        if (secret.length() < 16) {
+            throw new IllegalArgumentException("api.cursor.secret must be at least 16 characters");
+        }
+        this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+    }
+
+    /**
+     * The scope of a query by name.
+     *
+     * @param name        exact name
+     * @param newestFirst order
+     * @return scope string
+     */
+    static String nameScope(String name, boolean newestFirst) {
+        return "name\u0000" + name + "\u0000" + (newestFirst ? "desc" : "asc");
+    }
+
+    /**
+     * The scope of the list of all products.
+     *
+     * @return scope string
+     */
+    static String allScope() {
+        return "all";
+    }
+
+    /**
+     * Encodes where a page ended.
+     *
+     * @param scope the query's scope
+     * @param last  last product of the page
+     * @return cursor
+     */
+    String encode(String scope, Product last) {
+        byte[] payload = (last.id() + "|" + last.updatedAt().toEpochMilli()).getBytes(StandardCharsets.UTF_8);
+        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(scope, payload));
+    }
+
+    /**
+     * Decodes a cursor of this query.
+     *
+     * @param scope  the query's scope
+     * @param name   the query's name (empty for the list of all products)
+     * @param cursor cursor from a previous page
+     * @return where the previous page ended
+     * @throws ProblemException 400 if the cursor is malformed, altered or from another query
+     */
+    ProductRepository.PageKey decode(String scope, String name, String cursor) {
+        if (cursor.length() > MAX_LENGTH) {
+            throw invalid();
+        }
+        int dot = cursor.indexOf('.');
+        if (dot <= 0 || dot != cursor.lastIndexOf('.')) {
+            throw invalid();
+        }
+        byte[] payload;
+        byte[] mac;
+        try {
+            payload = DECODER.decode(cursor.substring(0, dot));
+            mac = DECODER.decode(cursor.substring(dot + 1));
+        } catch (IllegalArgumentException e) {
+            throw invalid();
+        }
+        if (!MessageDigest.isEqual(mac, mac(scope, payload))) {
+            throw invalid();
+        }
+        String[] parts = new String(payload, StandardCharsets.UTF_8).split("\\|", -1);
+        if (parts.length != 2 || !UUID.matcher(parts[0]).matches()) {
+            throw invalid();
+        }
+        try {
+            return new ProductRepository.PageKey(parts[0], name, Instant.ofEpochMilli(Long.parseLong(parts[1])));
+        } catch (NumberFormatException e) {
+            throw invalid();
+        }
+    }
+
+    private byte[] mac(String scope, byte[] payload) {
+        try {
+            // Mac instances are not thread-safe; creating one per call costs about a microsecond.
+            Mac mac = Mac.getInstance(ALGORITHM);
+            mac.init(key);
+            mac.update(scope.getBytes(StandardCharsets.UTF_8));
+            mac.update((byte) 0);
+            return Arrays.copyOf(mac.doFinal(payload), MAC_BYTES);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+
+    private static ProblemException invalid() {
+        return ProblemException.badRequest("cursor",
+                                           "is not a valid cursor for this query; use the next_cursor of the previous "
+                                                   + "page of the same query unchanged");
+    }
+}

@@ -1,0 +1,86 @@
+package org.productservice;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.Map;
+
+import io.helidon.webserver.WebServer;
+
+import org.junit.jupiter.api.Test;
+import org.productservice.testing.Api;
+import org.productservice.testing.TestEngine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Health endpoints and metrics, against a live engine and against none. */
+class HealthAndMetricsTest {
+
+    @Test
+    void healthIsUpWithTheEngineAndReadinessNamesTheTables() {
+        WebServer server = start(TestEngine.get().endpoint());
+        try {
+            Api api = new Api(server.port());
+            Api.Response ready = api.get("/observe/health/ready");
+            assertThat(ready.status()).isEqualTo(200);
+            JsonNode check = ready.json().path("checks").get(0);
+            assertThat(check.path("name").asText()).isEqualTo("dynamodb");
+            assertThat(check.path("status").asText()).isEqualTo("UP");
+            assertThat(check.path("data").properties()).hasSize(2)
+                    .allSatisfy(table -> assertThat(table.getValue().asText()).isEqualTo("ACTIVE"));
+            assertThat(api.get("/observe/health/live").status()).isEqualTo(200);
+            assertThat(api.get("/observe/health/started").status()).isEqualTo(200);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void readinessIsDownAndLivenessUpWhenTheEngineIsUnreachable() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        WebServer server = start("http://127.0.0.1:" + closedPort);
+        try {
+            Api api = new Api(server.port());
+            Api.Response ready = api.get("/observe/health/ready");
+            assertThat(ready.status()).isEqualTo(503);
+            assertThat(ready.json().path("status").asText()).isEqualTo("DOWN");
+            assertThat(ready.json().path("checks").get(0).path("data").toString()).contains("unreachable");
+            Api.Response live = api.get("/observe/health/live");
+            assertThat(live.status()).isEqualTo(200);
+            assertThat(live.json().path("status").asText()).isEqualTo("UP");
+            assertThat(api.get("/observe/health/started").status()).as("tables not created yet").isEqualTo(503);
+        } finally {
+            server.stop();
+        }
+    }
+
+    @Test
+    void metricsCountRequestsByRouteTemplateNotById() {
+        WebServer server = start(TestEngine.get().endpoint());
+        try {
+            Api api = new Api(server.port());
+            String id = api.createProduct("metered", "thing").path("id").asText();
+            api.get("/products/" + id);
+            Api.Response metrics = api.get("/observe/metrics", "Accept", "text/plain");
+            assertThat(metrics.status()).isEqualTo(200);
+            assertThat(metrics.body())
+                    .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/products/{id}\"")
+                    .contains("http_server_requests_seconds_count{method=\"POST\",route=\"/products\"")
+                    .doesNotContain(id)
+                    .contains("memory_usedHeap_bytes");
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static WebServer start(String endpoint) {
+        return WebServer.builder()
+                .update(builder -> Main.configure(builder, TestEngine.config(endpoint, Map.of())))
+                .build()
+                .start();
+    }
+}
