@@ -94,7 +94,7 @@ public final class Main {
 
         server.config(config.get("server"));
         limits.apply(server);
-        server.addFeature(observe(client, dynamoDb, bootstrap))
+        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
                 .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService));
     }
 
@@ -113,7 +113,8 @@ public final class Main {
         routing.register("/products", productService);
     }
 
-    private static ObserveFeature observe(DynamoDbClient client, DynamoDbSettings dynamoDb, TableBootstrap bootstrap) {
+    private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
+                                          TableBootstrap bootstrap) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
@@ -128,7 +129,11 @@ public final class Main {
                                   .build(),
                           HealthCheckType.STARTUP, "tables")
                 .build();
-        return ObserveFeature.just(health, MetricsObserver.create());
+        return ObserveFeature.builder()
+                .endpoint(endpoint)
+                .addObserver(health)
+                .addObserver(MetricsObserver.create())
+                .build();
     }
 
     /**
