@@ -23,6 +23,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import org.productservice.docs.ApiDocs;
 import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbHealthCheck;
 import org.productservice.dynamodb.DynamoDbSettings;
@@ -101,11 +102,12 @@ public final class Main {
         var idempotency = new DynamoDbIdempotencyStore(client, dynamoDb.idempotencyTable());
         ProductService productService = new ProductService(products, idempotency, api, Clock.systemUTC());
         ErrorHandling errors = new ErrorHandling(new StorageFailures(limits.retryAfter()));
+        ApiDocs docs = ApiDocs.load();
 
         server.config(config.get("server"));
         limits.apply(server);
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
-                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService));
+                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService, docs));
     }
 
     /**
@@ -115,12 +117,14 @@ public final class Main {
      * @param observer       request id, access log and request metrics
      * @param errors         exception-to-problem mapping
      * @param productService the Product API
+     * @param docs           OpenAPI document and Swagger UI
      */
     static void routing(HttpRouting.Builder routing, RequestObserver observer, ErrorHandling errors,
-                        ProductService productService) {
+                        ProductService productService, ApiDocs docs) {
         routing.addFilter(observer);
         errors.register(routing);
         routing.register("/products", productService);
+        docs.register(routing);
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
