@@ -37,7 +37,8 @@ run: check-jdk build engine-deps ## Serve the API on :8080 against the local eng
 	node local/engine.js --port $(ENGINE_PORT) --path $(DATA_DIR) & engine=$$!; \
 	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	"$(JAVA)" $(JAVA_OPTS) -Dconfig.profile=local -Dserver.port=$(PORT) \
-	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR)
+	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR) \
+	  || test $$? -eq 130  # Ctrl-C (SIGINT) is the normal way to stop
 
 .PHONY: test
 test: check-jdk engine-deps ## Build everything and run every test

@@ -128,10 +128,12 @@ class ProductListTest {
         assertThat(cursor).isNotEmpty();
         assertThat(allCursor).isNotEmpty();
 
+        int middle = cursor.indexOf('.') + 5;
+        String tampered = cursor.substring(0, middle) + (cursor.charAt(middle) == 'A' ? 'B' : 'A') + cursor.substring(middle + 1);
         char last = cursor.charAt(cursor.length() - 1);
-        String tampered = cursor.substring(0, cursor.length() - 1) + (last == 'A' ? 'B' : 'A');
+        String lastCharChanged = cursor.substring(0, cursor.length() - 1) + (last == 'A' ? 'B' : 'A');
         String payloadTampered = (cursor.charAt(0) == 'A' ? 'B' : 'A') + cursor.substring(1);
-        for (String bad : List.of(tampered, payloadTampered, cursor.substring(0, cursor.length() / 2), "x", "....",
+        for (String bad : List.of(tampered, lastCharChanged, payloadTampered, cursor.substring(0, cursor.length() / 2), "x", "....",
                                   "%00", "a".repeat(600))) {
             assertProblem(api.get("/products?name=" + name + "&limit=1&cursor=" + bad), 400, "cursor");
         }
