@@ -68,10 +68,12 @@ check-jdk:
 # infra-cdk/package-lock.json and run through npx from there; `--no` keeps npx from fetching
 # another version. Context reaches the app as `-c key=value`: the stage here, anything else
 # through CDK_CONTEXT, e.g. CDK_CONTEXT='-c identity=irsa -c oidcProviderArn=arn:aws:iam::...'.
+# --strict: cdk-nag reports its AwsSolutions rules as errors or warnings; errors alone would fail
+# the CLI, --strict makes an unsuppressed warning fail it too.
 STAGE ?= dev
 CDK_CONTEXT ?=
 CDK := npx --no cdk
-CDK_ARGS = -c stage=$(STAGE) $(CDK_CONTEXT)
+CDK_ARGS = --strict -c stage=$(STAGE) $(CDK_CONTEXT)
 # Written by `make infra-deploy`: the stack's outputs, read by the Kubernetes configuration.
 CDK_OUTPUTS := outputs.json
 
