@@ -57,8 +57,50 @@ local/node_modules/.package-lock.json: local/package.json local/package-lock.jso
 .PHONY: clean
 clean: ## Remove build output (keeps the local engine's data in .data/)
 	$(MVN) -q clean
-	rm -rf local/node_modules
+	rm -rf local/node_modules infra-cdk/node_modules infra-cdk/cdk.out
 
 .PHONY: check-jdk
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK 21+ found (see above)." >&2; exit 1; }
+
+##@ Infrastructure
+
+# The AWS CDK app in infra-cdk/ (see README, "Infrastructure (AWS CDK)"). The CLI is pinned in
+# infra-cdk/package-lock.json and run through npx from there; `--no` keeps npx from fetching
+# another version. Context reaches the app as `-c key=value`: the stage here, anything else
+# through CDK_CONTEXT, e.g. CDK_CONTEXT='-c identity=irsa -c oidcProviderArn=arn:aws:iam::...'.
+# --strict: cdk-nag reports its AwsSolutions rules as errors or warnings; errors alone would fail
+# the CLI, --strict makes an unsuppressed warning fail it too.
+STAGE ?= dev
+CDK_CONTEXT ?=
+CDK := npx --no cdk
+CDK_ARGS = --strict -c stage=$(STAGE) $(CDK_CONTEXT)
+# Written by `make infra-deploy`: the stack's outputs, read by the Kubernetes configuration.
+CDK_OUTPUTS := outputs.json
+
+.PHONY: synth
+synth: check-jdk infra-deps infra-build ## Write the CloudFormation template to infra-cdk/cdk.out (offline; STAGE=dev CDK_CONTEXT=...)
+	cd infra-cdk && $(CDK) synth $(CDK_ARGS) --quiet
+	@echo "Template: infra-cdk/cdk.out/product-service-$(STAGE).template.json"
+
+.PHONY: diff
+diff: check-jdk infra-deps infra-build ## Compare the stack with what is deployed (needs AWS credentials)
+	cd infra-cdk && $(CDK) diff $(CDK_ARGS)
+
+.PHONY: infra-deploy
+infra-deploy: check-jdk infra-deps infra-build ## Deploy the stack to AWS; outputs to infra-cdk/outputs.json (needs credentials, bootstrap)
+	cd infra-cdk && $(CDK) deploy $(CDK_ARGS) --outputs-file $(CDK_OUTPUTS)
+
+.PHONY: destroy
+destroy: check-jdk infra-deps infra-build ## Delete the stack (asks first; only dev stages delete their tables)
+	cd infra-cdk && $(CDK) destroy $(CDK_ARGS)
+
+.PHONY: infra-build
+infra-build: check-jdk ## Compile and package the CDK app (and the schema it builds the tables from)
+	$(MVN) -q package -DskipTests -pl infra-cdk -am
+
+.PHONY: infra-deps
+infra-deps: infra-cdk/node_modules/.package-lock.json ## Install the AWS CDK CLI (pinned in infra-cdk/package-lock.json)
+
+infra-cdk/node_modules/.package-lock.json: infra-cdk/package.json infra-cdk/package-lock.json
+	cd infra-cdk && npm ci --no-audit --no-fund --loglevel=error
