@@ -17,7 +17,7 @@ import org.testcontainers.utility.DockerImageName;
 @EnabledIf(value = "dockerAvailable", disabledReason = "no Docker engine: DynamoDB Local contract tests skipped")
 class DynamoDbLocalRepositoryTest extends ProductRepositoryContract {
     private static final System.Logger LOGGER = System.getLogger(DynamoDbLocalRepositoryTest.class.getName());
-    private static final DockerImageName IMAGE = DockerImageName.parse("amazon/dynamodb-local:2.5.2");
+    private static final DockerImageName IMAGE = DockerImageName.parse("amazon/dynamodb-local:3.3.1");
     private static GenericContainer<?> container;
 
     DynamoDbLocalRepositoryTest() {
