@@ -14,6 +14,7 @@ MVN := ./mvnw -B -ntp
 PORT ?= 8080
 ENGINE_PORT ?= 8000
 DATA_DIR ?= .data/dynalite
+ADMIN_PORT ?= 8001
 SERVICE_JAR := service/target/product-service.jar
 # JVM flags of `make run`; the container image and `make bench` use the same (see docs/PERFORMANCE.md).
 JAVA_OPTS ?= -XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError
@@ -37,7 +38,8 @@ run: check-jdk build engine-deps ## Serve the API on :8080 against the local eng
 	node local/engine.js --port $(ENGINE_PORT) --path $(DATA_DIR) & engine=$$!; \
 	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
 	"$(JAVA)" $(JAVA_OPTS) -Dconfig.profile=local -Dserver.port=$(PORT) \
-	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR)
+	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR) \
+	  || test $$? -eq 130  # Ctrl-C (SIGINT) is the normal way to stop
 
 .PHONY: test
 test: check-jdk engine-deps ## Build everything and run every test
@@ -53,11 +55,142 @@ engine-deps: local/node_modules/.package-lock.json ## Install the local DynamoDB
 local/node_modules/.package-lock.json: local/package.json local/package-lock.json
 	cd local && npm ci --no-audit --no-fund --loglevel=error
 
+.PHONY: admin
+admin: engine-deps ## Admin UI for the engine of `make run` on :8001 (dynamodb-admin, pinned in local/package-lock.json)
+	DYNAMO_ENDPOINT=http://localhost:$(ENGINE_PORT) AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+	  local/node_modules/.bin/dynamodb-admin --host localhost --port $(ADMIN_PORT)
+
 .PHONY: clean
 clean: ## Remove build output (keeps the local engine's data in .data/)
 	$(MVN) -q clean
-	rm -rf local/node_modules
+	rm -rf local/node_modules infra-cdk/node_modules infra-cdk/cdk.out
 
 .PHONY: check-jdk
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK 21+ found (see above)." >&2; exit 1; }
+
+##@ Infrastructure
+
+# The AWS CDK app in infra-cdk/ (see README, "Infrastructure (AWS CDK)"). The CLI is pinned in
+# infra-cdk/package-lock.json and run through npx from there; `--no` keeps npx from fetching
+# another version. Context reaches the app as `-c key=value`: the stage here, anything else
+# through CDK_CONTEXT, e.g. CDK_CONTEXT='-c identity=irsa -c oidcProviderArn=arn:aws:iam::...'.
+# --strict: cdk-nag reports its AwsSolutions rules as errors or warnings; errors alone would fail
+# the CLI, --strict makes an unsuppressed warning fail it too.
+STAGE ?= dev
+CDK_CONTEXT ?=
+CDK := npx --no cdk
+CDK_ARGS = --strict -c stage=$(STAGE) $(CDK_CONTEXT)
+# Written by `make infra-deploy`: the stack's outputs, read by the Kubernetes configuration.
+CDK_OUTPUTS := outputs.json
+
+.PHONY: synth
+synth: check-jdk infra-deps infra-build ## Write the CloudFormation template to infra-cdk/cdk.out (offline; STAGE=dev CDK_CONTEXT=...)
+	cd infra-cdk && $(CDK) synth $(CDK_ARGS) --quiet
+	@echo "Template: infra-cdk/cdk.out/product-service-$(STAGE).template.json"
+
+.PHONY: diff
+diff: check-jdk infra-deps infra-build ## Compare the stack with what is deployed (needs AWS credentials)
+	cd infra-cdk && $(CDK) diff $(CDK_ARGS)
+
+.PHONY: infra-deploy
+infra-deploy: check-jdk infra-deps infra-build ## Deploy the stack to AWS; outputs to infra-cdk/outputs.json (needs credentials, bootstrap)
+	cd infra-cdk && $(CDK) deploy $(CDK_ARGS) --outputs-file $(CDK_OUTPUTS)
+
+.PHONY: destroy
+destroy: check-jdk infra-deps infra-build ## Delete the stack (asks first; only dev stages delete their tables)
+	cd infra-cdk && $(CDK) destroy $(CDK_ARGS)
+
+.PHONY: infra-build
+infra-build: check-jdk ## Compile and package the CDK app (and the schema it builds the tables from)
+	$(MVN) -q package -DskipTests -pl infra-cdk -am
+
+.PHONY: infra-deps
+infra-deps: infra-cdk/node_modules/.package-lock.json ## Install the AWS CDK CLI (pinned in infra-cdk/package-lock.json)
+
+infra-cdk/node_modules/.package-lock.json: infra-cdk/package.json infra-cdk/package-lock.json
+	cd infra-cdk && npm ci --no-audit --no-fund --loglevel=error
+
+##@ Container
+
+# The image: name, tag (the git revision, marked -dirty for uncommitted changes) and where `push`
+# sends it (e.g. REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com).
+IMAGE ?= product-service
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REGISTRY ?=
+DOCKER ?= docker
+COMPOSE ?= docker-compose
+IMAGE_REF = $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE):$(VERSION)
+
+.PHONY: image
+image: ## Build the container image $(IMAGE):$(VERSION) (service/Dockerfile)
+	$(DOCKER) build -f service/Dockerfile -t $(IMAGE):$(VERSION) \
+	  --build-arg VERSION=$(VERSION) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	  $$(url=$$(git config --get remote.origin.url 2>/dev/null) && echo "--build-arg SOURCE=$$url") .
+
+.PHONY: push
+push: ## Tag and push the image to REGISTRY (e.g. the ECR repository; log in first)
+	@test -n "$(REGISTRY)" || { echo "Set REGISTRY, e.g. make push REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com" >&2; exit 1; }
+	$(DOCKER) tag $(IMAGE):$(VERSION) $(IMAGE_REF)
+	$(DOCKER) push $(IMAGE_REF)
+
+.PHONY: up
+up: ## Start DynamoDB Local (:8000), the admin UI (:8001) and the service (:8080) with docker-compose
+	$(COMPOSE) up --build --detach
+	@echo "API http://localhost:8080/products  admin UI http://localhost:8001  (make logs, make down)"
+
+.PHONY: down
+down: ## Stop the compose stack and delete its containers (the in-memory data goes with them)
+	$(COMPOSE) down --remove-orphans
+
+.PHONY: logs
+logs: ## Follow the compose stack's logs
+	$(COMPOSE) logs --follow
+
+##@ Kubernetes
+
+OVERLAY ?= aws
+KUBECTL ?= kubectl
+ROLLOUT_TIMEOUT ?= 180s
+CDK_OUTPUTS ?= infra-cdk/outputs.json
+VPC_CIDR ?=
+# A throwaway kustomization on top of the overlay that sets the image (registry, name, tag).
+# It lives inside k8s/ because kustomize refuses resources given by an absolute path.
+DEPLOY_DIR := k8s/.deploy
+
+.PHONY: k8s-config
+k8s-config: ## Write the aws overlay's values (role ARN, tables, region) from $(CDK_OUTPUTS); VPC_CIDR if the stack has no VpcCidr
+	VPC_CIDR="$(VPC_CIDR)" node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
+
+.PHONY: render
+render: deploy-kustomization ## Print the manifests `make deploy` would apply (OVERLAY, REGISTRY, VERSION)
+	$(KUBECTL) kustomize $(DEPLOY_DIR)
+
+.PHONY: deploy
+deploy: deploy-kustomization ## Apply the overlay (OVERLAY=aws|local) with the image $(IMAGE_REF)
+	$(KUBECTL) apply -k $(DEPLOY_DIR)
+
+.PHONY: rollout
+rollout: ## Wait until the new pods are ready; fails after ROLLOUT_TIMEOUT
+	$(KUBECTL) --namespace product-service rollout status deployment/product-service --timeout=$(ROLLOUT_TIMEOUT)
+
+.PHONY: undeploy
+undeploy: deploy-kustomization ## Delete everything the overlay created (the DynamoDB tables stay: the CDK stack owns them)
+	$(KUBECTL) delete -k $(DEPLOY_DIR) --ignore-not-found
+
+.PHONY: deploy-kustomization
+deploy-kustomization:
+	@test -d k8s/overlays/$(OVERLAY) || { echo "No overlay k8s/overlays/$(OVERLAY)" >&2; exit 1; }
+	@case "$(VERSION)" in *-dirty) echo "warning: deploying $(VERSION): the image holds uncommitted changes" >&2;; esac
+	@mkdir -p $(DEPLOY_DIR)
+	@printf '%s\n' \
+	  '# Written by make deploy-kustomization; not committed.' \
+	  'apiVersion: kustomize.config.k8s.io/v1beta1' \
+	  'kind: Kustomization' \
+	  'resources:' \
+	  '  - ../overlays/$(OVERLAY)' \
+	  'images:' \
+	  '  - name: product-service' \
+	  '    newName: $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE)' \
+	  '    newTag: "$(VERSION)"' > $(DEPLOY_DIR)/kustomization.yaml

@@ -5,7 +5,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 
+import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.config.Config;
+import io.helidon.http.DirectHandler;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.health.checks.HealthChecks;
@@ -14,11 +16,14 @@ import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import org.productservice.docs.ApiDocs;
 import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbHealthCheck;
 import org.productservice.dynamodb.DynamoDbSettings;
@@ -26,7 +31,10 @@ import org.productservice.dynamodb.TableBootstrap;
 import org.productservice.http.ErrorHandling;
 import org.productservice.http.RequestObserver;
 import org.productservice.http.StorageFailures;
+import org.productservice.http.TransportProblems;
 import org.productservice.logging.LogFormat;
+import org.productservice.observability.DynamoDbMetrics;
+import org.productservice.observability.JvmMetrics;
 import org.productservice.product.DynamoDbIdempotencyStore;
 import org.productservice.product.DynamoDbProductRepository;
 import org.productservice.product.ProductApiSettings;
@@ -79,11 +87,14 @@ public final class Main {
      */
     public static void configure(WebServerConfig.Builder server, Config config) {
         ServerLimits limits = ServerLimits.create(config);
-        DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"));
+        // The connection pool defaults to the request concurrency limit: no request waits for a connection.
+        DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"), limits.concurrency());
         ProductApiSettings api = ProductApiSettings.create(config.get("api"));
         MeterRegistry registry = Metrics.globalRegistry();
 
-        DynamoDbClient client = DynamoDbClients.create(dynamoDb, List.of());
+        JvmMetrics.bind(registry);
+        DynamoDbMetrics dynamoDbMetrics = new DynamoDbMetrics(registry);
+        DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics);
         TableBootstrap bootstrap = new TableBootstrap(client, dynamoDb);
         bootstrap.start();
 
@@ -91,11 +102,12 @@ public final class Main {
         var idempotency = new DynamoDbIdempotencyStore(client, dynamoDb.idempotencyTable());
         ProductService productService = new ProductService(products, idempotency, api, Clock.systemUTC());
         ErrorHandling errors = new ErrorHandling(new StorageFailures(limits.retryAfter()));
+        ApiDocs docs = ApiDocs.load();
 
         server.config(config.get("server"));
         limits.apply(server);
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
-                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService));
+                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService, docs));
     }
 
     /**
@@ -105,12 +117,14 @@ public final class Main {
      * @param observer       request id, access log and request metrics
      * @param errors         exception-to-problem mapping
      * @param productService the Product API
+     * @param docs           OpenAPI document and Swagger UI
      */
     static void routing(HttpRouting.Builder routing, RequestObserver observer, ErrorHandling errors,
-                        ProductService productService) {
+                        ProductService productService, ApiDocs docs) {
         routing.addFilter(observer);
         errors.register(routing);
         routing.register("/products", productService);
+        docs.register(routing);
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
@@ -137,22 +151,53 @@ public final class Main {
     }
 
     /**
-     * Limits of the HTTP server ({@code limits.body}, {@code shutdown.grace}, {@code errors.retry.after}).
+     * Limits of the HTTP server ({@code limits.*}, {@code shutdown.grace}, {@code errors.retry.after}).
      *
      * @param bodyBytes     largest request body (the server's default is unlimited)
+     * @param headerBytes   largest request header block
+     * @param concurrency   requests served at once
+     * @param queue         requests that may wait for a slot; beyond that, an immediate 503
+     * @param queueWait     longest wait for a slot before a 503
      * @param shutdownGrace how long in-flight requests may finish after SIGTERM
      * @param retryAfter    Retry-After of 503 answers
      */
-    record ServerLimits(long bodyBytes, Duration shutdownGrace, Duration retryAfter) {
+    record ServerLimits(long bodyBytes, int headerBytes, int concurrency, int queue, Duration queueWait,
+                        Duration shutdownGrace, Duration retryAfter) {
         static ServerLimits create(Config config) {
-            return new ServerLimits(config.get("limits.body").asLong().orElse(65_536L),
-                                    config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)),
-                                    config.get("errors.retry.after").as(Duration.class).orElse(Duration.ofSeconds(1)));
+            ServerLimits limits = new ServerLimits(
+                    config.get("limits.body").asLong().orElse(65_536L),
+                    config.get("limits.headers").asInt().orElse(16_384),
+                    config.get("limits.concurrency").asInt().orElse(128),
+                    config.get("limits.queue").asInt().orElse(128),
+                    config.get("limits.wait").as(Duration.class).orElse(Duration.ofMillis(500)),
+                    config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)),
+                    config.get("errors.retry.after").as(Duration.class).orElse(Duration.ofSeconds(1)));
+            if (limits.bodyBytes < 1 || limits.headerBytes < 1024 || limits.concurrency < 1 || limits.queue < 0) {
+                throw new IllegalArgumentException("limits.body and limits.concurrency must be positive, limits.headers "
+                                                           + "at least 1024 and limits.queue not negative");
+            }
+            return limits;
         }
 
         void apply(WebServerConfig.Builder server) {
             server.maxPayloadSize(bodyBytes)
-                    .shutdownGracePeriod(shutdownGrace);
+                    .shutdownGracePeriod(shutdownGrace)
+                    .concurrencyLimit(FixedLimit.builder()
+                                              .permits(concurrency)
+                                              .queueLength(queue)
+                                              .queueTimeout(queueWait)
+                                              .build())
+                    .addProtocol(Http1Config.builder().maxHeadersSize(headerBytes).build())
+                    .directHandlers(DirectHandlers.builder()
+                                            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblems())
+                                            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblems())
+                                            .addHandler(DirectHandler.EventType.OTHER, transportProblems())
+                                            .addHandler(DirectHandler.EventType.INTERNAL_ERROR, transportProblems())
+                                            .build());
+        }
+
+        private TransportProblems transportProblems() {
+            return new TransportProblems(retryAfter.toSeconds());
         }
     }
 }

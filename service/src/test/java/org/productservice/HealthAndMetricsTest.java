@@ -71,7 +71,7 @@ class HealthAndMetricsTest {
                     .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/products/{id}\"")
                     .contains("http_server_requests_seconds_count{method=\"POST\",route=\"/products\"")
                     .doesNotContain(id)
-                    .contains("memory_usedHeap_bytes");
+                    .contains("jvm_memory_used_bytes").contains("process_resident_memory_bytes");
         } finally {
             server.stop();
         }

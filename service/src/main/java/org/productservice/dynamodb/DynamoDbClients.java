@@ -1,6 +1,6 @@
 package org.productservice.dynamodb;
 
-import java.util.List;
+import org.productservice.observability.DynamoDbMetrics;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -8,7 +8,6 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
-import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -29,11 +28,11 @@ public final class DynamoDbClients {
      * credentials; without one, the SDK's default region and credentials chains (environment,
      * web identity for EKS IRSA, container and instance roles), never static keys.
      *
-     * @param settings   DynamoDB settings
-     * @param publishers SDK metric publishers
+     * @param settings DynamoDB settings
+     * @param metrics  receives the SDK's call metrics and Query/Scan responses
      * @return the client
      */
-    public static DynamoDbClient create(DynamoDbSettings settings, List<MetricPublisher> publishers) {
+    public static DynamoDbClient create(DynamoDbSettings settings, DynamoDbMetrics metrics) {
         DynamoDbClientBuilder builder = DynamoDbClient.builder()
                 .httpClientBuilder(Apache5HttpClient.builder()
                                            .connectionTimeout(settings.connectTimeout())
@@ -46,7 +45,8 @@ public final class DynamoDbClients {
                                                                       .build())
                                                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
                                                .apiCallTimeout(settings.apiCallTimeout())
-                                               .metricPublishers(publishers)
+                                               .addMetricPublisher(metrics)
+                                               .addExecutionInterceptor(metrics)
                                                .build());
         if (settings.endpoint().isPresent()) {
             builder.endpointOverride(settings.endpoint().get())

@@ -44,10 +44,11 @@ public record DynamoDbSettings(Optional<String> region,
     /**
      * Reads the settings.
      *
-     * @param dynamodb the {@code dynamodb} config node
+     * @param dynamodb           the {@code dynamodb} config node
+     * @param defaultConnections pool size when {@code dynamodb.connections} is not set
      * @return the settings, with defaults for missing keys
      */
-    public static DynamoDbSettings create(Config dynamodb) {
+    public static DynamoDbSettings create(Config dynamodb, int defaultConnections) {
         DynamoDbSettings settings = new DynamoDbSettings(
                 dynamodb.get("region").asString().asOptional().filter(s -> !s.isBlank()),
                 dynamodb.get("endpoint").asString().asOptional().filter(s -> !s.isBlank()).map(URI::create),
@@ -60,7 +61,7 @@ public record DynamoDbSettings(Optional<String> region,
                 dynamodb.get("timeout.attempt").as(Duration.class).orElse(Duration.ofMillis(1500)),
                 dynamodb.get("timeout.call").as(Duration.class).orElse(Duration.ofSeconds(3)),
                 dynamodb.get("retry.attempts").asInt().orElse(3),
-                dynamodb.get("connections").asInt().orElse(128),
+                dynamodb.get("connections").asInt().orElse(defaultConnections),
                 dynamodb.get("timeout.health").as(Duration.class).orElse(Duration.ofSeconds(1)));
         settings.validate();
         return settings;

@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpException;
 import io.helidon.http.RequestException;
 import io.helidon.http.Status;
+import io.helidon.logging.common.HelidonMdc;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -66,7 +67,7 @@ public final class ErrorHandling {
     private void storage(ServerRequest req, ServerResponse res, SdkException e) {
         StorageFailures.Failure failure = storageFailures.classify(e);
         if (failure.transientFailure()) {
-            LOGGER.log(Level.WARNING, () -> "DynamoDB unavailable (" + failure.reason() + "): " + e.getMessage());
+            log(req, Level.WARNING, "DynamoDB unavailable (" + failure.reason() + "): " + e.getMessage(), null);
             res.header(HeaderNames.RETRY_AFTER, Long.toString(storageFailures.retryAfter().toSeconds()));
             Problems.send(req, res, Status.SERVICE_UNAVAILABLE_503,
                           "The product store is unavailable (" + failure.reason() + "). Retry later.", List.of());
@@ -76,9 +77,19 @@ public final class ErrorHandling {
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Exception e) {
-        LOGGER.log(Level.ERROR, "Unexpected error in " + req.prologue().method() + " " + req.path().path(), e);
+        log(req, Level.ERROR, "Unexpected error in " + req.prologue().method() + " " + req.path().absolute().path(), e);
         Problems.send(req, res, Status.INTERNAL_SERVER_ERROR_500,
                       "An unexpected error occurred. Quote the request id when reporting it.", List.of());
+    }
+
+    /** Error handlers may run after the request filter has cleared the MDC: set it again for this line. */
+    private static void log(ServerRequest req, Level level, String message, Throwable thrown) {
+        HelidonMdc.set(RequestObserver.MDC_KEY, RequestObserver.requestId(req));
+        try {
+            LOGGER.log(level, message, thrown);
+        } finally {
+            HelidonMdc.remove(RequestObserver.MDC_KEY);
+        }
     }
 
     private static String safeDetail(Status status, String message) {

@@ -101,6 +101,11 @@ final class Cursors {
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
+        // Base64 leaves unused bits in the last character: only the canonical form is a valid cursor.
+        if (!ENCODER.encodeToString(payload).equals(cursor.substring(0, dot))
+                || !ENCODER.encodeToString(mac).equals(cursor.substring(dot + 1))) {
+            throw invalid();
+        }
         if (!MessageDigest.isEqual(mac, mac(scope, payload))) {
             throw invalid();
         }

@@ -33,6 +33,20 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
 
     @Override
     public Optional<IdempotencyRecord> claim(IdempotencyRecord record, Instant now) {
+        // A record can vanish between the failed write and the read (TTL): then claim again, a bounded number of times.
+        for (int attempt = 1; ; attempt++) {
+            Optional<Optional<IdempotencyRecord>> outcome = tryClaim(record, now);
+            if (outcome.isPresent()) {
+                return outcome.get();
+            }
+            if (attempt == 3) {
+                throw new IllegalStateException("Idempotency record " + record.key() + " keeps disappearing");
+            }
+        }
+    }
+
+    /** Empty when the record disappeared between the write and the read. */
+    private Optional<Optional<IdempotencyRecord>> tryClaim(IdempotencyRecord record, Instant now) {
         try {
             client.putItem(b -> b.tableName(tableName)
                     .item(Map.of(Tables.IDEMPOTENCY_KEY, AttributeValue.fromS(record.key()),
@@ -44,21 +58,20 @@ public final class DynamoDbIdempotencyStore implements IdempotencyStore {
                     .conditionExpression("attribute_not_exists(#key) OR #expires < :now")
                     .expressionAttributeNames(Map.of("#key", Tables.IDEMPOTENCY_KEY, "#expires", Tables.EXPIRES_AT))
                     .expressionAttributeValues(Map.of(":now", AttributeValue.fromN(Long.toString(now.getEpochSecond())))));
-            return Optional.empty();
+            return Optional.of(Optional.empty());
         } catch (ConditionalCheckFailedException taken) {
             GetItemResponse existing = client.getItem(b -> b.tableName(tableName)
                     .key(Map.of(Tables.IDEMPOTENCY_KEY, AttributeValue.fromS(record.key())))
                     .consistentRead(true));
             if (!existing.hasItem() || existing.item().isEmpty()) {
-                // Deleted between our write and our read (TTL): try once more.
-                return claim(record, now);
+                return Optional.empty();
             }
             Map<String, AttributeValue> item = existing.item();
-            return Optional.of(new IdempotencyRecord(record.key(),
+            return Optional.of(Optional.of(new IdempotencyRecord(record.key(),
                                                      item.get(REQUEST_HASH).s(),
                                                      item.get(PRODUCT_ID).s(),
                                                      Instant.ofEpochSecond(Long.parseLong(item.get(Tables.EXPIRES_AT).n())),
-                                                     Boolean.TRUE.equals(item.get(COMPLETED).bool())));
+                                                     Boolean.TRUE.equals(item.get(COMPLETED).bool()))));
         }
     }
 

@@ -93,6 +93,7 @@ public final class DynamoDbProductRepository implements ProductRepository {
         Map<String, AttributeValue> values = new HashMap<>();
         StringBuilder set = new StringBuilder("SET #updated = :updated, #version = if_not_exists(#version, :one) + :one");
         names.put("#updated", Tables.UPDATED_AT);
+        names.put("#version", Tables.VERSION);
         values.put(":updated", AttributeValue.fromN(ProductItem.toEpochSeconds(now).toPlainString()));
         values.put(":one", ONE);
         changes.name().ifPresent(name -> {

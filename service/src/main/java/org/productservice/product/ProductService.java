@@ -140,6 +140,9 @@ public final class ProductService implements HttpService {
             Product product = newProduct(previous.productId(), input, now);
             stored = repository.create(product) ? Optional.of(product) : repository.find(previous.productId());
             idempotency.complete(previous.key());
+        } else if (!previous.completed()) {
+            // The first attempt stored the product but failed before marking the key.
+            idempotency.complete(previous.key());
         }
         sendCreated(res, stored.orElseThrow(() -> ProblemException.of(
                 Status.CONFLICT_409, "The product created with this Idempotency-Key has since been deleted.")), true);

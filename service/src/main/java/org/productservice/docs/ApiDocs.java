@@ -1,0 +1,129 @@
+package org.productservice.docs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.staticcontent.StaticContentService;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * The API's documentation, served by the service itself and usable offline: the OpenAPI 3.1
+ * document at {@code /openapi} (YAML, or JSON for {@code Accept: application/json}) and Swagger
+ * UI at {@code /docs}, from the swagger-ui webjar on the classpath.
+ *
+ * <p>The document is a hand-written file ({@code openapi.yaml}); a test checks it against the
+ * routes the service registers, both ways, so it cannot silently drift.
+ */
+public final class ApiDocs {
+    /** Classpath location of the OpenAPI document. */
+    public static final String DOCUMENT = "openapi.yaml";
+
+    private static final String WEBJAR_PROPERTIES = "META-INF/maven/org.webjars/swagger-ui/pom.properties";
+    private static final String INITIALIZER = """
+            window.onload = function () {
+              window.ui = SwaggerUIBundle({
+                url: "/openapi",
+                dom_id: "#swagger-ui",
+                deepLinking: true,
+                presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+                layout: "StandaloneLayout"
+              });
+            };
+            """;
+
+    private final byte[] yaml;
+    private final byte[] json;
+    private final String swaggerUiRoot;
+
+    private ApiDocs(byte[] yaml, byte[] json, String swaggerUiRoot) {
+        this.yaml = yaml;
+        this.json = json;
+        this.swaggerUiRoot = swaggerUiRoot;
+    }
+
+    /**
+     * Loads the document (once; it is served from memory) and finds the Swagger UI webjar.
+     *
+     * @return the docs
+     */
+    public static ApiDocs load() {
+        ClassLoader loader = ApiDocs.class.getClassLoader();
+        byte[] yaml = read(loader, DOCUMENT);
+        Object model = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(yaml, StandardCharsets.UTF_8));
+        byte[] json;
+        try {
+            json = new ObjectMapper().writeValueAsBytes(model);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // The webjar's version is part of its resource path; read it so a dependency bump needs no code change.
+        Properties webjar = new Properties();
+        try (InputStream in = loader.getResourceAsStream(WEBJAR_PROPERTIES)) {
+            if (in == null) {
+                throw new IllegalStateException("swagger-ui webjar is not on the classpath");
+            }
+            webjar.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new ApiDocs(yaml, json, "META-INF/resources/webjars/swagger-ui/" + webjar.getProperty("version"));
+    }
+
+    /**
+     * Adds {@code /openapi} and {@code /docs} to a routing.
+     *
+     * @param routing routing builder
+     */
+    public void register(HttpRouting.Builder routing) {
+        routing.get("/openapi", this::document)
+                .get("/docs", (req, res) -> {
+                    // Swagger UI's page loads its assets relative to the directory.
+                    res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, "/docs/").send();
+                })
+                .get("/docs/swagger-initializer.js", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=UTF-8");
+                    res.send(INITIALIZER);
+                })
+                .register("/docs", StaticContentService.builder(swaggerUiRoot).welcomeFileName("index.html").build());
+    }
+
+    private void document(ServerRequest req, ServerResponse res) {
+        boolean wantsJson = req.headers().acceptedTypes().stream()
+                .findFirst()
+                .map(HttpMediaType::mediaType)
+                .map(type -> type.subtype().equals("json"))
+                .orElse(false);
+        if (wantsJson) {
+            res.header(HeaderNames.CONTENT_TYPE, "application/json");
+            res.send(json);
+        } else {
+            res.header(HeaderNames.CONTENT_TYPE, "application/yaml");
+            res.send(yaml);
+        }
+    }
+
+    private static byte[] read(ClassLoader loader, String resource) {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is not on the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

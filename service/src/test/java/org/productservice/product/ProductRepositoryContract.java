@@ -1,0 +1,152 @@
+package org.productservice.product;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+import io.helidon.metrics.api.Metrics;
+
+import org.junit.jupiter.api.Test;
+import org.productservice.dynamodb.DynamoDbClients;
+import org.productservice.dynamodb.DynamoDbSettings;
+import org.productservice.dynamodb.TableBootstrap;
+import org.productservice.observability.DynamoDbMetrics;
+import org.productservice.product.ProductRepository.PageKey;
+import org.productservice.product.ProductRepository.ProductChanges;
+import org.productservice.product.ProductRepository.ProductPage;
+import org.productservice.testing.TestEngine;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What every DynamoDB-compatible backend must do for the repository and the idempotency store.
+ * Subclasses name the engine: dynalite always, DynamoDB Local when Docker is there.
+ */
+abstract class ProductRepositoryContract {
+    private final ProductRepository repository;
+    private final IdempotencyStore idempotency;
+
+    ProductRepositoryContract(String endpoint) {
+        DynamoDbSettings settings = DynamoDbSettings.create(TestEngine.config(endpoint, Map.of()).get("dynamodb"), 16);
+        DynamoDbClient client = DynamoDbClients.create(settings, new DynamoDbMetrics(Metrics.globalRegistry()));
+        TableBootstrap.ensureTables(client, settings);
+        this.repository = new DynamoDbProductRepository(client, settings.productTable(), settings.nameIndex());
+        this.idempotency = new DynamoDbIdempotencyStore(client, settings.idempotencyTable());
+    }
+
+    @Test
+    void createThenFindReturnsTheSameProduct() {
+        Product product = product("contract", "a");
+        assertThat(repository.create(product)).isTrue();
+        assertThat(repository.find(product.id())).contains(product);
+        assertThat(repository.create(product)).as("ids are never overwritten").isFalse();
+    }
+
+    @Test
+    void updateIsConditionalOnTheVersion() {
+        Product product = product("versioned", "a");
+        repository.create(product);
+        Instant later = product.updatedAt().plusMillis(5);
+
+        Product updated = repository.update(product.id(), new ProductChanges(Optional.empty(), Optional.of("b")),
+                                            OptionalLong.of(1), later);
+        assertThat(updated.version()).isEqualTo(2);
+        assertThat(updated.description()).isEqualTo("b");
+        assertThat(updated.updatedAt()).isEqualTo(later);
+        assertThat(updated.createdAt()).isEqualTo(product.createdAt());
+
+        assertThatThrownBy(() -> repository.update(product.id(), new ProductChanges(Optional.of("x"), Optional.empty()),
+                                                   OptionalLong.of(1), later))
+                .isInstanceOf(VersionMismatchException.class);
+        assertThat(repository.find(product.id())).contains(updated);
+    }
+
+    @Test
+    void writesToMissingProductsFailAsNotFound() {
+        String id = UUID.randomUUID().toString();
+        ProductChanges changes = new ProductChanges(Optional.of("x"), Optional.empty());
+        assertThatThrownBy(() -> repository.update(id, changes, OptionalLong.empty(), Instant.now()))
+                .isInstanceOf(ProductNotFoundException.class);
+        assertThatThrownBy(() -> repository.update(id, changes, OptionalLong.of(1), Instant.now()))
+                .isInstanceOf(ProductNotFoundException.class);
+        assertThatThrownBy(() -> repository.delete(id, OptionalLong.empty())).isInstanceOf(ProductNotFoundException.class);
+        assertThat(repository.find(id)).isEmpty();
+    }
+
+    @Test
+    void deleteIsConditionalOnTheVersion() {
+        Product product = product("deleted", "a");
+        repository.create(product);
+        assertThatThrownBy(() -> repository.delete(product.id(), OptionalLong.of(2))).isInstanceOf(VersionMismatchException.class);
+        repository.delete(product.id(), OptionalLong.of(1));
+        assertThat(repository.find(product.id())).isEmpty();
+    }
+
+    @Test
+    void findByNamePagesInUpdatedAtOrderWithoutEmptyPages() {
+        String name = "paged-" + UUID.randomUUID();
+        List<Product> created = new ArrayList<>();
+        Instant base = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (int i = 0; i < 6; i++) {
+            Instant at = base.plusMillis(i);
+            Product product = new Product(UUID.randomUUID().toString(), name, "d" + i, at, at, 1);
+            repository.create(product);
+            created.add(product);
+        }
+        ProductPage first = repository.findByName(name, true, Optional.empty(), 3);
+        assertThat(first.items()).containsExactly(created.get(5), created.get(4), created.get(3));
+        assertThat(first.hasMore()).isTrue();
+        ProductPage second = repository.findByName(name, true, Optional.of(PageKey.of(first.items().getLast())), 3);
+        assertThat(second.items()).containsExactly(created.get(2), created.get(1), created.get(0));
+        assertThat(second.hasMore()).isFalse();
+        ProductPage ascending = repository.findByName(name, false, Optional.empty(), 10);
+        assertThat(ascending.items()).containsExactlyElementsOf(created);
+    }
+
+    @Test
+    void findAllVisitsEveryProductOnce() {
+        List<String> seen = new ArrayList<>();
+        Optional<PageKey> after = Optional.empty();
+        Product marker = product("scan-" + UUID.randomUUID(), "d");
+        repository.create(marker);
+        for (int pages = 0; pages < 10_000; pages++) {
+            ProductPage page = repository.findAll(after, 7);
+            page.items().forEach(product -> seen.add(product.id()));
+            if (!page.hasMore()) {
+                break;
+            }
+            after = Optional.of(PageKey.of(page.items().getLast()));
+        }
+        assertThat(seen).doesNotHaveDuplicates().contains(marker.id());
+    }
+
+    @Test
+    void anIdempotencyKeyIsClaimedOnceUntilItExpires() {
+        Instant now = Instant.now();
+        String key = UUID.randomUUID().toString();
+        var record = new IdempotencyStore.IdempotencyRecord(key, "hash", UUID.randomUUID().toString(), now.plusSeconds(60), false);
+        assertThat(idempotency.claim(record, now)).isEmpty();
+
+        var retry = new IdempotencyStore.IdempotencyRecord(key, "hash", UUID.randomUUID().toString(), now.plusSeconds(60), false);
+        assertThat(idempotency.claim(retry, now)).hasValueSatisfying(existing -> {
+            assertThat(existing.productId()).isEqualTo(record.productId());
+            assertThat(existing.completed()).isFalse();
+        });
+        idempotency.complete(key);
+        assertThat(idempotency.claim(retry, now)).hasValueSatisfying(existing -> assertThat(existing.completed()).isTrue());
+        assertThat(idempotency.claim(retry, now.plusSeconds(120))).as("expired records are free again").isEmpty();
+    }
+
+    private static Product product(String name, String description) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        return new Product(UUID.randomUUID().toString(), name, description, now, now, 1);
+    }
+}
