@@ -69,6 +69,8 @@ public final class Main {
                 .build()
                 .start();
 
+        exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
+
         String base = "http://localhost:" + server.port();
         LOGGER.log(Level.INFO, () -> String.join(System.lineSeparator(),
                 "product-service is up on " + base,
@@ -76,6 +78,28 @@ public final class Main {
                 "  docs     " + base + "/docs (OpenAPI: " + base + "/openapi)",
                 "  health   " + base + "/observe/health (live, ready, started)",
                 "  metrics  " + base + "/observe/metrics"));
+    }
+
+    /**
+     * SIGTERM (Kubernetes, docker stop) and Ctrl-C are the normal way to stop. Helidon's own
+     * shutdown hook already stops accepting and lets in-flight requests finish (up to
+     * shutdown.grace); but a JVM ended by a signal exits 143 (130), which orchestrators report as
+     * a failure. This hook waits for that graceful stop, then ends the process with 0.
+     */
+    private static void exitZeroAfterGracefulStop(WebServer server, Duration grace) {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("exit-zero").unstarted(() -> {
+            long deadline = System.nanoTime() + grace.plusSeconds(5).toNanos();
+            while (server.isRunning() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            LOGGER.log(Level.INFO, "product-service stopped");
+            System.err.flush();
+            Runtime.getRuntime().halt(0);
+        }));
     }
 
     /**

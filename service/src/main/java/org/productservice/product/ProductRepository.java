@@ -15,7 +15,8 @@ public interface ProductRepository {
      * Stores a new product.
      *
      * @param product the product, version 1
-     * @return {@code false} if a product with that id already exists (nothing was written)
+     * @return {@code true} if the product is stored (also when a retried write finds its own
+     *         first attempt), {@code false} if another product has that id (nothing was written)
      */
     boolean create(Product product);
 

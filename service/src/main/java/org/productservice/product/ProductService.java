@@ -105,8 +105,9 @@ public final class ProductService implements HttpService {
         Instant now = now();
         if (key.isEmpty()) {
             Product product = newProduct(UUID.randomUUID().toString(), input, now);
-            if (!repository.create(product)) {
-                throw new IllegalStateException("UUID collision on " + product.id());
+            // A random UUID that is already taken is all but impossible; if it happens, draw another.
+            while (!repository.create(product)) {
+                product = newProduct(UUID.randomUUID().toString(), input, now);
             }
             sendCreated(res, product, false);
             return;
@@ -116,9 +117,10 @@ public final class ProductService implements HttpService {
         Optional<IdempotencyRecord> existing = idempotency.claim(claim, now);
         if (existing.isEmpty()) {
             Product product = newProduct(claim.productId(), input, now);
-            repository.create(product);
+            // False only if a concurrent retry of this key stored the product first: answer with that one.
+            Product stored = repository.create(product) ? product : repository.find(product.id()).orElse(product);
             idempotency.complete(claim.key());
-            sendCreated(res, product, false);
+            sendCreated(res, stored, false);
             return;
         }
         IdempotencyRecord previous = existing.get();
@@ -279,7 +281,13 @@ public final class ProductService implements HttpService {
     }
 
     private static void requireContentType(ServerRequest req, String expected, HeaderName acceptHeader) {
-        Optional<HttpMediaType> contentType = req.headers().contentType();
+        Optional<HttpMediaType> contentType;
+        try {
+            contentType = req.headers().contentType();
+        } catch (RuntimeException unparseable) {
+            // e.g. `application/json; charset="`: Helidon's parser rejects it; a client error, not ours.
+            throw ProblemException.badRequest("Content-Type", "is not a valid media type");
+        }
         boolean matches = contentType.isPresent()
                 && contentType.get().mediaType().text().equalsIgnoreCase(expected)
                 && contentType.get().charset().map(c -> c.equalsIgnoreCase("utf-8")).orElse(true);
