@@ -47,7 +47,11 @@ abstract class ProductRepositoryContract {
         Product product = product("contract", "a");
         assertThat(repository.create(product)).isTrue();
         assertThat(repository.find(product.id())).contains(product);
-        assertThat(repository.create(product)).as("ids are never overwritten").isFalse();
+
+        Product other = new Product(product.id(), "other", "b", product.createdAt(), product.updatedAt(), 1);
+        assertThat(repository.create(other)).as("an id is never overwritten").isFalse();
+        assertThat(repository.find(product.id())).contains(product);
+        assertThat(repository.create(product)).as("a retried write that finds itself succeeded").isTrue();
     }
 
     @Test
