@@ -42,6 +42,7 @@ final class Dataset {
     private final String[] ids;
     private final AtomicLongArray versions;
     private final long baseMillis = System.currentTimeMillis();
+    private volatile int available;
 
     /**
      * The main data set (not yet written).
@@ -67,8 +68,18 @@ final class Dataset {
         }
     }
 
+    /** Products of the main data set that are in the table: GET and PUT pick among these. */
     int size() {
-        return ids.length;
+        return available;
+    }
+
+    /**
+     * Declares the first {@code count} main products written.
+     *
+     * @param count products in the table
+     */
+    void available(int count) {
+        available = Math.min(count, ids.length);
     }
 
     String id(int index) {

@@ -15,6 +15,7 @@ import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
 import software.amazon.awssdk.enhanced.dynamodb.model.GetItemEnhancedRequest;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
@@ -86,7 +87,9 @@ final class DirectCalls {
             values.put(":name", AttributeValue.fromS(data.name(product)));
             values.put(":description", AttributeValue.fromS(DESCRIPTION));
             values.put(":expected", AttributeValue.fromN(Long.toString(expected)));
-            UpdateItemResponse response = client.updateItem(b -> b.tableName(table)
+            UpdateItemResponse response;
+            try {
+                response = client.updateItem(b -> b.tableName(table)
                     .key(key(data.id(product)))
                     .updateExpression("SET #updated = :updated, #version = if_not_exists(#version, :one) + :one, "
                                               + "#name = :name, #description = :description")
@@ -94,6 +97,15 @@ final class DirectCalls {
                     .expressionAttributeNames(names)
                     .expressionAttributeValues(values)
                     .returnValues(ReturnValue.ALL_NEW));
+            } catch (ConditionalCheckFailedException e) {
+                // A stale version: an earlier attempt that timed out on the client may still have
+                // been applied. Learn the current one, so that one miss costs one error.
+                var current = client.getItem(b -> b.tableName(table).key(key(data.id(product))).consistentRead(true));
+                if (current.hasItem()) {
+                    data.version(product, Long.parseLong(current.item().get(Tables.VERSION).n()));
+                }
+                return "conditional check failed (version " + expected + ")";
+            }
             data.version(product, Long.parseLong(response.attributes().get(Tables.VERSION).n()));
             return null;
         };

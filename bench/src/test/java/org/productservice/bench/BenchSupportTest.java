@@ -41,6 +41,7 @@ class BenchSupportTest {
     @Test
     void workersOwnDisjointProducts() {
         Dataset data = new Dataset("t", 1_000, 10);
+        data.available(1_000);
         for (int index = 0; index < 16; index++) {
             var worker = new LoadRunner.Worker(index, 16, new SplittableRandom(index), null);
             for (int i = 0; i < 100; i++) {
