@@ -60,9 +60,10 @@ clean: ## Remove build output (keeps the local engine's data in .data/)
 
 ##@ Benchmarks
 
-# `make bench` runs everything (about 8 minutes); `make bench BENCH_QUICK=1` checks it all in
-# about 3. Empty variables keep the benchmark's defaults (full: 6s a cell, 30s warm-up;
-# quick: 2s and 10s). Results: a markdown report on stdout, JSON in bench/results/.
+# `make bench` runs everything (about 8 minutes on 2 cores); `make bench BENCH_QUICK=1` checks
+# it all in about 4. Empty variables keep the benchmark's defaults (full: 5 s a cell, 30 s
+# warm-up, 100,000 products for the scale test; quick: 2 s, 10 s, 20,000). Results: a markdown
+# report on stdout, JSON in bench/results/; docs/PERFORMANCE.md says how to read them.
 BENCH_QUICK ?=
 BENCH_DURATION ?=
 BENCH_WARMUP ?=
