@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 import org.productservice.bench.DirectClients.HttpClientKind;
 import org.productservice.bench.LoadRunner.ConnectionFactory;
@@ -38,6 +40,7 @@ public final class Bench {
     private static final Duration WARMUP_STEP = Duration.ofSeconds(5);
     private static final int LOAD_THREADS = 4;
     private static final long SEED = 20_251_125L;
+    private static final String SCALE_SECTION = "Scale: latency by table size and page position (1 connection)";
 
     private final BenchOptions options;
     private final Report report = new Report();
@@ -139,7 +142,7 @@ public final class Bench {
     }
 
     private void load(Dataset data, DynamoDbClient direct, String what,
-                      java.util.function.IntFunction<Map<String, AttributeValue>> items, int from, int to) {
+                      IntFunction<Map<String, AttributeValue>> items, int from, int to) {
         if (to <= from) {
             return;
         }
@@ -209,8 +212,6 @@ public final class Bench {
             default -> throw new IllegalArgumentException(operation);
         };
     }
-
-    private static final String SCALE_SECTION = "Scale: latency by table size and page position (1 connection)";
 
     private void scaleQuery(ServiceCalls serviceCalls, DirectCalls directCalls, String label) {
         measure(SCALE_SECTION, label, 1, "service", serviceCalls.query(Dataset.SCALE_TARGET, null),
@@ -282,7 +283,7 @@ public final class Bench {
     }
 
     private void decision(String section, String label, int connections, HttpClientKind kind, int pool, Dataset data,
-                          java.util.function.Function<DirectCalls, Operation> operation) {
+                          Function<DirectCalls, Operation> operation) {
         try (DynamoDbClient client = DirectClients.create(engine.endpoint(), kind, pool)) {
             Operation op = operation.apply(new DirectCalls(client, TABLE, INDEX, data));
             // Each client gets its own warm-up: its code paths are new to the JIT.

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * One persistent HTTP/1.1 connection, used by one load-generator worker at a time.
@@ -156,7 +157,7 @@ final class HttpConnection implements Closeable {
                 if (name.equalsIgnoreCase("Content-Length")) {
                     contentLength = Long.parseLong(value);
                 } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                    chunked = value.toLowerCase().contains("chunked");
+                    chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                 } else if (name.equalsIgnoreCase("Connection")) {
                     close = value.equalsIgnoreCase("close");
                 } else if (name.equalsIgnoreCase("ETag")) {
