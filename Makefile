@@ -65,6 +65,36 @@ clean: ## Remove build output (keeps the local engine's data in .data/)
 	$(MVN) -q clean
 	rm -rf local/node_modules infra-cdk/node_modules infra-cdk/cdk.out
 
+##@ Benchmarks
+
+# `make bench` runs everything (about 8 minutes on 2 cores); `make bench BENCH_QUICK=1` checks
+# it all in about 4. Empty variables keep the benchmark's defaults (full: 5 s a cell, 30 s
+# warm-up, 100,000 products for the scale test; quick: 2 s, 10 s, 20,000). Results: a markdown
+# report on stdout, JSON in bench/results/; docs/PERFORMANCE.md says how to read them.
+BENCH_QUICK ?=
+BENCH_DURATION ?=
+BENCH_WARMUP ?=
+BENCH_CONCURRENCY ?= 1,16,64
+BENCH_OPERATIONS ?= get,post,put,query,list
+BENCH_PHASES ?= load,scale,decisions,startup
+# Total requests/s for a fixed-rate run (latency without coordinated omission); 0 = closed loop.
+BENCH_RATE ?= 0
+# Anything else, e.g. BENCH_ARGS='--service-settings=-Ddynamodb.connections=64 --direct-client=crt'
+BENCH_ARGS ?=
+BENCH_JAR := bench/target/product-bench.jar
+
+.PHONY: bench
+bench: check-jdk build engine-deps ## Load, scale, start-up and memory benchmark, service vs direct SDK (BENCH_QUICK=1: short)
+	"$(JAVA)" -Xmx1g --enable-native-access=ALL-UNNAMED -jar $(BENCH_JAR) \
+	  --java="$(JAVA)" --java-opts="$(JAVA_OPTS)" --service-jar=$(SERVICE_JAR) \
+	  --concurrency=$(BENCH_CONCURRENCY) --operations=$(BENCH_OPERATIONS) --phases=$(BENCH_PHASES) --rate=$(BENCH_RATE) \
+	  $(if $(BENCH_QUICK),--quick) $(if $(BENCH_DURATION),--duration=$(BENCH_DURATION)) \
+	  $(if $(BENCH_WARMUP),--warmup=$(BENCH_WARMUP)) $(BENCH_ARGS)
+
+.PHONY: bench-startup
+bench-startup: ## Start-up only: time to ready and to the first GET, with and without the JDK 25 AOT cache
+	@$(MAKE) bench BENCH_PHASES=startup
+
 .PHONY: check-jdk
 check-jdk:
 	@test -n "$(JAVA_HOME)" || { echo "No JDK 21+ found (see above)." >&2; exit 1; }

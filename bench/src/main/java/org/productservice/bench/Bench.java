@@ -1,0 +1,462 @@
+package org.productservice.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+import org.productservice.bench.DirectClients.HttpClientKind;
+import org.productservice.bench.LoadRunner.ConnectionFactory;
+import org.productservice.bench.LoadRunner.Operation;
+import org.productservice.bench.LoadRunner.Result;
+import org.productservice.schema.Tables;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * {@code make bench}: starts a local engine and the service as in production, loads a data set,
+ * warms up, then drives every API operation at several concurrencies and, right after each, the
+ * same DynamoDB operation issued directly with the SDK against the same engine; then the scale
+ * test (a query's cost as the table grows, a page's cost by its position), start-up and memory,
+ * and the measurements behind the tuning decisions (HTTP client, pool size, schema style).
+ *
+ * <p>Prints a markdown report on stdout, progress on stderr, and writes the same figures as JSON
+ * to {@code bench/results/}. Everything it starts, it stops, also on failure or Ctrl-C.
+ */
+public final class Bench {
+    private static final String READY = "/observe/health/ready";
+    private static final String TABLE = Tables.PRODUCTS.defaultName();
+    private static final String INDEX = Tables.PRODUCT_NAME_INDEX.name();
+    private static final Duration WARMUP_STEP = Duration.ofSeconds(5);
+    private static final int LOAD_THREADS = 4;
+    private static final long SEED = 20_251_125L;
+    private static final String SCALE_SECTION = "Scale: latency by table size and page position (1 connection)";
+
+    private final BenchOptions options;
+    private final Report report = new Report();
+    private LocalEngine engine;
+    private ServiceProcess service;
+
+    private Bench(BenchOptions options) {
+        this.options = options;
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args {@code --key=value} options, see {@link BenchOptions}
+     * @throws Exception when a phase fails; everything started is stopped first
+     */
+    public static void main(String[] args) throws Exception {
+        BenchOptions options = BenchOptions.parse(args);
+        new Bench(options).run();
+    }
+
+    private void run() throws Exception {
+        Files.createDirectories(options.results());
+        long started = System.nanoTime();
+        describeMachine();
+        if (options.phases().contains("load") || options.phases().contains("scale") || options.phases().contains("decisions")) {
+            loadPhases();
+        }
+        if (options.phases().contains("startup")) {
+            startupPhase();
+        }
+        report.machine("load average at the end", loadAverage());
+        report.machine("benchmark wall time", Report.fmt((System.nanoTime() - started) / 1e9, 0) + " s");
+        String stamp = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString().replace(":", "");
+        Path json = options.results().resolve("bench-" + stamp + ".json");
+        report.writeJson(json);
+        report.writeJson(options.results().resolve("latest.json"));
+        String markdown = report.markdown();
+        Files.writeString(options.results().resolve("latest.md"), markdown, StandardCharsets.UTF_8);
+        System.out.println(markdown);
+        progress("JSON report: " + json);
+    }
+
+    private void loadPhases() throws Exception {
+        try (LocalEngine localEngine = LocalEngine.start(options.node(), options.engineScript(), options.results().resolve("engine.log"))) {
+            engine = localEngine;
+            List<String> settings = new ArrayList<>(options.serviceSettings());
+            // The only difference to production: the tables are created on this empty engine.
+            settings.add("-Ddynamodb.autocreate=true");
+            try (ServiceProcess running = ServiceProcess.start(options.java(), options.javaOpts(), options.serviceJar(),
+                                                                engine.endpoint(), settings,
+                                                                options.results().resolve("service.log"));
+                 DynamoDbClient direct = DirectClients.create(engine.endpoint(), options.directClient(), 128)) {
+                service = running;
+                long ready = service.awaitOk(READY, Duration.ofMinutes(2));
+                report.note("First start (tables created): ready after " + Report.fmt(millis(ready - service.startNanos()), 0) + " ms.");
+                report.add(service.memory("after start"));
+
+                Dataset data = new Dataset(TABLE, options.products(), options.names());
+                DirectCalls directCalls = new DirectCalls(direct, TABLE, INDEX, data);
+                ServiceCalls serviceCalls = new ServiceCalls(service.port(), data);
+
+                load(data, direct, "1,000 products", data::mainItem, 0, 1_000);
+                data.available(1_000);
+                load(data, direct, Dataset.SCALE_TARGET_SIZE + " products of the scale test's name", data::targetItem,
+                     0, Dataset.SCALE_TARGET_SIZE);
+                // Warm up first (no POST yet: it would add products to the small table), so that
+                // the scale test's first size does not pay for the JIT.
+                warmUp(serviceCalls, directCalls);
+                if (options.phases().contains("scale")) {
+                    scaleQuery(serviceCalls, directCalls, "query by name, 1,000 other products");
+                }
+                load(data, direct, (options.products() - 1_000) + " products", data::mainItem, 1_000, options.products());
+                data.available(options.products());
+
+                if (options.phases().contains("load")) {
+                    brief(serviceCalls, directCalls, options.operations());
+                    matrix(serviceCalls, directCalls);
+                    report.add(service.memory("after load"));
+                    service.fullGc(jcmd());
+                    report.add(service.memory("after load and a full GC"));
+                }
+                if (options.phases().contains("decisions")) {
+                    decisions(data);
+                }
+                if (options.phases().contains("scale")) {
+                    int fillers = options.scaleProducts() - options.products();
+                    load(data, direct, fillers + " more products (scale test)", data::fillerItem, 0, fillers);
+                    scaleQuery(serviceCalls, directCalls,
+                               "query by name, " + Report.fmt(options.scaleProducts(), 0) + " other products");
+                    pages(serviceCalls, directCalls);
+                    scaleNotes();
+                }
+                if (!service.stop(Duration.ofSeconds(30))) {
+                    report.note("The service did not stop within 30 s of SIGTERM and was killed.");
+                }
+            }
+        }
+    }
+
+    private void load(Dataset data, DynamoDbClient direct, String what,
+                      IntFunction<Map<String, AttributeValue>> items, int from, int to) {
+        if (to <= from) {
+            return;
+        }
+        progress("Loading " + what + " ...");
+        Duration took = data.load(direct, items, from, to, LOAD_THREADS);
+        report.add(new Report.Loaded(what, to - from, took));
+    }
+
+    /**
+     * GET by id at 16 connections in steps of 5 s, from the first request after start-up: the
+     * warm-up curve. Then the reads and PUT briefly on both sides, so that the JIT has seen
+     * their paths before the figures are taken.
+     */
+    private void warmUp(ServiceCalls serviceCalls, DirectCalls directCalls) {
+        String section = "Warm-up: GET by id, 16 connections, in steps of " + WARMUP_STEP.toSeconds() + " s";
+        long steps = Math.max(1, options.warmup().toSeconds() / WARMUP_STEP.toSeconds());
+        for (int step = 0; step < steps; step++) {
+            String label = (step * WARMUP_STEP.toSeconds()) + "–" + ((step + 1) * WARMUP_STEP.toSeconds()) + " s";
+            measure(section, label, 16, "service", serviceCalls.get(), WARMUP_STEP, serviceCalls::connect);
+        }
+        LoadRunner.run(directCalls.get(), 16, WARMUP_STEP, 0, () -> null, SEED);
+        brief(serviceCalls, directCalls, List.of("put", "query", "list"));
+    }
+
+    /** Two seconds of each operation on both sides at 16 connections, not recorded. */
+    private static void brief(ServiceCalls serviceCalls, DirectCalls directCalls, List<String> operations) {
+        Duration brief = Duration.ofSeconds(2);
+        for (String operation : operations) {
+            LoadRunner.run(serviceOperation(serviceCalls, operation), 16, brief, 0, serviceCalls::connect, SEED);
+            LoadRunner.run(directOperation(directCalls, operation), 16, brief, 0, () -> null, SEED);
+        }
+    }
+
+    private void matrix(ServiceCalls serviceCalls, DirectCalls directCalls) {
+        String section = options.rate() > 0
+                ? "Throughput and latency at a fixed rate of " + Report.fmt(options.rate(), 0)
+                        + " requests/s (latency from the intended start: no coordinated omission)"
+                : "Throughput and latency, closed loop (" + options.duration().toMillis() / 1000.0 + " s a cell)";
+        for (String operation : options.operations()) {
+            for (int connections : options.concurrency()) {
+                measure(section, operation, connections, "service", serviceOperation(serviceCalls, operation),
+                        options.duration(), serviceCalls::connect);
+                measure(section, operation, connections, "direct", directOperation(directCalls, operation),
+                        options.duration(), () -> null);
+            }
+        }
+    }
+
+    private static Operation serviceOperation(ServiceCalls calls, String operation) {
+        return switch (operation) {
+            case "get" -> calls.get();
+            case "post" -> calls.post();
+            case "put" -> calls.put();
+            case "query" -> calls.query();
+            case "list" -> calls.list();
+            default -> throw new IllegalArgumentException(operation);
+        };
+    }
+
+    private static Operation directOperation(DirectCalls calls, String operation) {
+        return switch (operation) {
+            case "get" -> calls.get();
+            case "post" -> calls.post();
+            case "put" -> calls.put();
+            case "query" -> calls.query();
+            case "list" -> calls.list();
+            default -> throw new IllegalArgumentException(operation);
+        };
+    }
+
+    private void scaleQuery(ServiceCalls serviceCalls, DirectCalls directCalls, String label) {
+        measure(SCALE_SECTION, label, 1, "service", serviceCalls.query(Dataset.SCALE_TARGET, null),
+                options.scaleDuration(), serviceCalls::connect);
+        measure(SCALE_SECTION, label, 1, "direct", directCalls.query(Dataset.SCALE_TARGET, null),
+                options.scaleDuration(), () -> null);
+    }
+
+    private void pages(ServiceCalls serviceCalls, DirectCalls directCalls) throws IOException {
+        for (int page : new int[] {1, 50}) {
+            String list = "list, page " + page;
+            measure(SCALE_SECTION, list, 1, "service", serviceCalls.list(serviceCalls.cursorOfPage(null, page)),
+                    options.scaleDuration(), serviceCalls::connect);
+            measure(SCALE_SECTION, list, 1, "direct", directCalls.list(directCalls.startOfPage(null, page)),
+                    options.scaleDuration(), () -> null);
+            String query = "query by name, page " + page;
+            measure(SCALE_SECTION, query, 1, "service",
+                    serviceCalls.query(Dataset.SCALE_TARGET, serviceCalls.cursorOfPage(Dataset.SCALE_TARGET, page)),
+                    options.scaleDuration(), serviceCalls::connect);
+            measure(SCALE_SECTION, query, 1, "direct",
+                    directCalls.query(Dataset.SCALE_TARGET, directCalls.startOfPage(Dataset.SCALE_TARGET, page)),
+                    options.scaleDuration(), () -> null);
+        }
+    }
+
+    private void scaleNotes() {
+        String small = "query by name, 1,000 other products";
+        String large = "query by name, " + Report.fmt(options.scaleProducts(), 0) + " other products";
+        for (String side : List.of("service", "direct")) {
+            var a = report.find(SCALE_SECTION, small, 1, side);
+            var b = report.find(SCALE_SECTION, large, 1, side);
+            if (a.isPresent() && b.isPresent()) {
+                report.note("Scale, " + side + ": query-by-name p50 with " + Report.fmt(options.scaleProducts(), 0)
+                                    + " products is " + Report.fmt(b.get().result().millis(50) / a.get().result().millis(50), 2)
+                                    + "× the p50 with 1,000 (mean " + Report.fmt(b.get().result().meanMillis() / a.get().result().meanMillis(), 2)
+                                    + "×; target ≤ 1.5×).");
+            }
+            var p1 = report.find(SCALE_SECTION, "list, page 1", 1, side);
+            var p50 = report.find(SCALE_SECTION, "list, page 50", 1, side);
+            if (p1.isPresent() && p50.isPresent()) {
+                report.note("Pages, " + side + ": list page 50 p50 is "
+                                    + Report.fmt(p50.get().result().millis(50) / p1.get().result().millis(50), 2) + "× page 1.");
+            }
+        }
+    }
+
+    /**
+     * Direct-side measurements behind the tuning decisions, with the service idle: the SDK's
+     * HTTP clients under virtual threads, the pool size against the concurrency, and the
+     * enhanced client's schema styles against the low-level client.
+     */
+    private void decisions(Dataset data) {
+        String clients = "Decision: the SDK's sync HTTP client (direct GetItem, virtual threads, pool 128)";
+        for (HttpClientKind kind : HttpClientKind.values()) {
+            for (int connections : List.of(16, 64)) {
+                decision(clients, kind.label(), connections, kind, 128, data, calls -> calls.get());
+            }
+        }
+        String pool = "Decision: pool size at 64 concurrent calls (direct GetItem, apache5)";
+        for (int size : List.of(8, 16, 64, 128)) {
+            decision(pool, "pool " + size, 64, HttpClientKind.APACHE5, size, data, calls -> calls.get());
+        }
+        String schema = "Decision: schema style (direct GetItem, apache5, 16 connections)";
+        decision(schema, "low-level client, no mapping", 16, HttpClientKind.APACHE5, 128, data, calls -> calls.get());
+        decision(schema, "enhanced client, StaticTableSchema", 16, HttpClientKind.APACHE5, 128, data,
+                 calls -> calls.enhancedGet(BenchItem.staticSchema()));
+        decision(schema, "enhanced client, BeanTableSchema", 16, HttpClientKind.APACHE5, 128, data,
+                 calls -> calls.enhancedGet(BenchItem.beanSchema()));
+    }
+
+    private void decision(String section, String label, int connections, HttpClientKind kind, int pool, Dataset data,
+                          Function<DirectCalls, Operation> operation) {
+        try (DynamoDbClient client = DirectClients.create(engine.endpoint(), kind, pool)) {
+            Operation op = operation.apply(new DirectCalls(client, TABLE, INDEX, data));
+            // Each client gets its own warm-up: its code paths are new to the JIT.
+            LoadRunner.run(op, connections, options.decisionDuration().dividedBy(2), 0, () -> null, SEED);
+            measure(section, label, connections, "direct", op, options.decisionDuration(), () -> null);
+        } catch (RuntimeException | LinkageError e) {
+            report.note(section + ", " + label + ": could not run (" + e + ").");
+        }
+    }
+
+    private void startupPhase() throws Exception {
+        int major = javaMajor(options.java());
+        try (LocalEngine localEngine = LocalEngine.start(options.node(), options.engineScript(), options.results().resolve("engine-startup.log"));
+             DynamoDbClient direct = DirectClients.create(localEngine.endpoint(), HttpClientKind.APACHE5, 4)) {
+            engine = localEngine;
+            Path log = options.results().resolve("service-startup.log");
+            // A first start creates the tables; it is not counted (it also warms the page cache).
+            try (ServiceProcess setup = ServiceProcess.start(options.java(), options.javaOpts(), options.serviceJar(),
+                                                              engine.endpoint(), List.of("-Ddynamodb.autocreate=true"), log)) {
+                setup.awaitOk(READY, Duration.ofMinutes(2));
+            }
+            Dataset data = new Dataset(TABLE, 1_000, options.names());
+            data.load(direct, data::mainItem, 0, 1_000, LOAD_THREADS);
+            data.available(1_000);
+            String product = "/products/" + data.id(0);
+
+            Map<String, List<String>> configs = new LinkedHashMap<>();
+            configs.put("JDK " + major + ", production flags", options.javaOpts());
+            if (major >= 25) {
+                Path cache = options.results().resolve("service.aot").toAbsolutePath();
+                Duration training = train(cache, data, log);
+                if (Files.exists(cache)) {
+                    report.note("AOT cache: training run and cache creation took " + training.toSeconds() + " s; cache "
+                                        + Files.size(cache) / (1024 * 1024) + " MB.");
+                    List<String> withCache = new ArrayList<>(options.javaOpts());
+                    withCache.add("-XX:AOTCache=" + cache);
+                    configs.put("JDK " + major + ", production flags + AOT cache", withCache);
+                } else {
+                    report.note("AOT cache: the training run wrote no cache; see " + log + ".");
+                }
+            } else {
+                report.note("AOT cache: needs JDK 25 (JEP 514/515); the service runs on JDK " + major + ".");
+            }
+            for (var config : configs.entrySet()) {
+                for (int run = 1; run <= options.startupRuns(); run++) {
+                    progress("Start-up: " + config.getKey() + ", run " + run);
+                    try (ServiceProcess starting = ServiceProcess.start(options.java(), config.getValue(), options.serviceJar(),
+                                                                         engine.endpoint(), options.serviceSettings(), log)) {
+                        long ready = starting.awaitOk(READY, Duration.ofMinutes(1));
+                        long firstGet = starting.awaitOk(product, Duration.ofMinutes(1));
+                        long rss = starting.rssBytes();
+                        report.add(new Report.StartupRun(config.getKey(), millis(ready - starting.startNanos()),
+                                                         millis(firstGet - starting.startNanos()), rss));
+                        starting.stop(Duration.ofSeconds(30));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The AOT cache's training run (JDK 25, JEP 514: one step): the service serves a little of
+     * every operation, then stops on SIGTERM, and the JVM writes the cache as it exits.
+     */
+    private Duration train(Path cache, Dataset data, Path log) throws IOException {
+        progress("AOT cache: training run ...");
+        Files.deleteIfExists(cache);
+        List<String> opts = new ArrayList<>(options.javaOpts());
+        opts.add("-XX:AOTCacheOutput=" + cache);
+        long start = System.nanoTime();
+        try (ServiceProcess training = ServiceProcess.start(options.java(), opts, options.serviceJar(), engine.endpoint(),
+                                                             options.serviceSettings(), log)) {
+            training.awaitOk(READY, Duration.ofMinutes(1));
+            ServiceCalls calls = new ServiceCalls(training.port(), data);
+            for (String operation : BenchOptions.ALL_OPERATIONS) {
+                LoadRunner.run(serviceOperation(calls, operation), 4, Duration.ofSeconds(1), 0, calls::connect, SEED);
+            }
+            // Writing the cache happens at exit and takes a while: give it time.
+            training.stop(Duration.ofMinutes(3));
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private void measure(String section, String label, int connections, String side, Operation operation,
+                         Duration duration, ConnectionFactory connect) {
+        Map<String, Long> pids = new LinkedHashMap<>();
+        if (service != null && side.equals("service")) {
+            pids.put("service", service.pid());
+        }
+        pids.put("engine", engine.pid());
+        pids.put("bench", ProcessHandle.current().pid());
+        Map<String, Double> before = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> before.put(name, ServiceProcess.cpuSeconds(pid)));
+        Result result = LoadRunner.run(operation, connections, duration, options.rate(), connect, SEED);
+        double seconds = result.elapsed().toNanos() / 1e9;
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        pids.forEach((name, pid) -> cpu.put(name, (ServiceProcess.cpuSeconds(pid) - before.get(name)) / seconds));
+        report.add(new Report.LoadRow(section, label, connections, side, result, cpu));
+        progress("%-40s %3d conn %-7s %8s req/s  p50 %6s ms  p99 %7s ms  errors %d%s".formatted(
+                label, connections, side, Report.fmt(result.throughput(), 0), Report.fmt(result.millis(50), 2),
+                Report.fmt(result.millis(99), 2), result.errors(),
+                result.firstError() == null ? "" : " (first: " + result.firstError() + ")"));
+    }
+
+    private void describeMachine() throws IOException {
+        report.machine("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        report.machine("cpu", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        report.machine("memory", memTotal());
+        report.machine("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        report.machine("service JDK", javaVersion(options.java()));
+        report.machine("service JVM flags", String.join(" ", options.javaOpts()));
+        report.machine("service settings", options.serviceSettings().isEmpty() ? "production defaults" : String.join(" ", options.serviceSettings()));
+        report.machine("benchmark JDK", System.getProperty("java.vm.version"));
+        report.machine("direct side HTTP client", options.directClient().label());
+        report.machine("data set", options.products() + " products over " + options.names() + " names; scale test "
+                + options.scaleProducts() + " products");
+        report.machine("mode", (options.quick() ? "quick" : "full") + (options.rate() > 0 ? ", fixed rate " + options.rate() + "/s" : ", closed loop"));
+        report.machine("load average at the start", loadAverage());
+    }
+
+    private static String cpuModel() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                .filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .findFirst().orElse("unknown CPU");
+    }
+
+    private static String memTotal() throws IOException {
+        return Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                .filter(l -> l.startsWith("MemTotal"))
+                .map(l -> Report.fmt(Long.parseLong(l.replaceAll("[^0-9]", "")) / (1024.0 * 1024.0), 1) + " GiB")
+                .findFirst().orElse("unknown");
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2] + " (1, 5, 15 min)";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static String javaVersion(String java) {
+        Path release = Path.of(java).toAbsolutePath().getParent().getParent().resolve("release");
+        try {
+            return Files.readAllLines(release).stream()
+                    .filter(l -> l.startsWith("JAVA_RUNTIME_VERSION=") || l.startsWith("JAVA_VERSION="))
+                    .map(l -> l.substring(l.indexOf('=') + 1).replace("\"", ""))
+                    .reduce((a, b) -> b).orElse("unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static int javaMajor(String java) {
+        String version = javaVersion(java);
+        try {
+            return Integer.parseInt(version.split("[.+-]")[0]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private String jcmd() {
+        return Path.of(options.java()).toAbsolutePath().getParent().resolve("jcmd").toString();
+    }
+
+    private static double millis(long nanos) {
+        return nanos / 1e6;
+    }
+
+    private static void progress(String line) {
+        System.err.println(line);
+    }
+}
