@@ -95,6 +95,14 @@ class ProductCreateGetTest {
     }
 
     @Test
+    void invalidUtf8IsRefusedNotRepaired() {
+        byte[] overlongSlash = {'{', '"', 'n', 'a', 'm', 'e', '"', ':', '"', 'a', (byte) 0xC0, (byte) 0xAF, '"', ',',
+                '"', 'd', 'e', 's', 'c', 'r', 'i', 'p', 't', 'i', 'o', 'n', '"', ':', '"', 'x', '"', '}'};
+        Api.Response response = api.sendBytes("POST", "/products", overlongSlash, "Content-Type", "application/json");
+        assertProblem(response, 400, "body");
+    }
+
+    @Test
     void missingFieldsAreEachNamed() {
         JsonNode problem = assertProblem(api.create("{}"), 400);
         assertThat(problem.path("errors").findValuesAsText("field")).containsExactlyInAnyOrder("name", "description");

@@ -3,6 +3,10 @@ package org.productservice.product;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -170,8 +174,20 @@ final class ProductJson {
         if (body.length == 0) {
             throw ProblemException.badRequest("body", "a JSON object is required");
         }
+        String text;
+        try {
+            // Jackson's UTF-8 reader accepts some invalid sequences (overlong forms such as C0 AF
+            // for "/"): decode strictly first, so only well-formed UTF-8 is ever stored.
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(body))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw ProblemException.badRequest("body", "is not valid UTF-8");
+        }
         JsonNode root;
-        try (JsonParser parser = FACTORY.createParser(body)) {
+        try (JsonParser parser = FACTORY.createParser(text)) {
             root = MAPPER.readTree(parser);
             if (parser.nextToken() != null) {
                 throw ProblemException.badRequest("body", "unexpected content after the JSON value");

@@ -64,6 +64,32 @@ public final class Api {
     }
 
     /**
+     * Sends a request with a raw body (bytes that need not be valid UTF-8).
+     *
+     * @param method  HTTP method
+     * @param path    path and query
+     * @param body    body bytes
+     * @param headers request headers (name, value, name, value...)
+     * @return the response
+     */
+    public Response sendBytes(String method, String path, byte[] body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return new Response(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
      * GET.
      *
      * @param path    path and query
