@@ -62,6 +62,9 @@ public final class Main {
     public static void main(String[] args) {
         LogConfig.configureRuntime();
         Config config = Config.create();
+        // Helidon's own parts (metrics, observers) look the configuration up in its service
+        // registry; without this they would load and parse the same files a second time.
+        Config.global(config);
         LogFormat.parse(config.get("log.format").asString().orElse("json")).install();
 
         WebServer server = WebServer.builder()

@@ -24,6 +24,7 @@ import org.productservice.testing.TestEngine;
 import org.yaml.snakeyaml.Yaml;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,6 +75,14 @@ class ApiDocsTest {
         JsonNode parsed = json.json();
         assertThat(parsed.path("openapi").asText()).isEqualTo("3.1.0");
         assertThat(parsed.path("paths").has("/products/{id}")).isTrue();
+    }
+
+    @Test
+    void theJsonDocumentIsTheYamlDocument() throws Exception {
+        JsonNode fromYaml = new ObjectMapper().valueToTree(document());
+        JsonNode served = api.get("/openapi", "Accept", "application/json").json();
+        assertThat(served).isEqualTo(fromYaml);
+        assertThat(served.size()).isGreaterThan(3);
     }
 
     @Test

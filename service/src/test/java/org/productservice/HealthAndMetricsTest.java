@@ -77,10 +77,37 @@ class HealthAndMetricsTest {
         }
     }
 
+    @Test
+    void garbageCollectionsAreTimedByCollectorActionAndCause() {
+        WebServer server = start(TestEngine.get().endpoint());
+        try {
+            Api api = new Api(server.port());
+            System.gc();
+            // GC notifications arrive on the JVM's notification thread, shortly after the collection.
+            String metrics = "";
+            for (int attempt = 0; attempt < 100 && !metrics.contains("cause=\"System.gc()\""); attempt++) {
+                metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+                sleep(50);
+            }
+            assertThat(metrics).containsPattern("jvm_gc_pause_seconds_count\\{[^}]*cause=\"System\\.gc\\(\\)\"[^}]*} [1-9]");
+        } finally {
+            server.stop();
+        }
+    }
+
     private static WebServer start(String endpoint) {
         return WebServer.builder()
                 .update(builder -> Main.configure(builder, TestEngine.config(endpoint, Map.of())))
                 .build()
                 .start();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

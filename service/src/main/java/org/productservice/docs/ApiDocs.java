@@ -1,9 +1,13 @@
 package org.productservice.docs;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import io.helidon.http.HeaderNames;
@@ -18,7 +22,8 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
  * The API's documentation, served by the service itself and usable offline: the OpenAPI 3.1
@@ -64,12 +69,7 @@ public final class ApiDocs {
         ClassLoader loader = ApiDocs.class.getClassLoader();
         byte[] yaml = read(loader, DOCUMENT);
         Object model = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(yaml, StandardCharsets.UTF_8));
-        byte[] json;
-        try {
-            json = new ObjectMapper().writeValueAsBytes(model);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        byte[] json = toJson(model);
         // The webjar's version is part of its resource path; read it so a dependency bump needs no code change.
         Properties webjar = new Properties();
         try (InputStream in = loader.getResourceAsStream(WEBJAR_PROPERTIES)) {
@@ -113,6 +113,48 @@ public final class ApiDocs {
         } else {
             res.header(HeaderNames.CONTENT_TYPE, "application/yaml");
             res.send(yaml);
+        }
+    }
+
+    /**
+     * The YAML document as JSON. Written with the streaming generator rather than an
+     * ObjectMapper: databind's set-up would be most of the service's start-up cost for this.
+     */
+    static byte[] toJson(Object yamlDocument) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32_768);
+        try (JsonGenerator json = new JsonFactory().createGenerator(out)) {
+            write(json, yamlDocument);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    // SafeConstructor yields maps, lists, strings, booleans, numbers and nulls only.
+    private static void write(JsonGenerator json, Object node) throws IOException {
+        switch (node) {
+            case null -> json.writeNull();
+            case Map<?, ?> map -> {
+                json.writeStartObject();
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    json.writeFieldName(String.valueOf(entry.getKey()));
+                    write(json, entry.getValue());
+                }
+                json.writeEndObject();
+            }
+            case List<?> list -> {
+                json.writeStartArray();
+                for (Object item : list) {
+                    write(json, item);
+                }
+                json.writeEndArray();
+            }
+            case Boolean bool -> json.writeBoolean(bool);
+            case Integer number -> json.writeNumber(number);
+            case Long number -> json.writeNumber(number);
+            case BigInteger number -> json.writeNumber(number);
+            case Double number -> json.writeNumber(number);
+            default -> json.writeString(node.toString());
         }
     }
 

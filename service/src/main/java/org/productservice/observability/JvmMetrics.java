@@ -8,7 +8,6 @@ import java.util.List;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
@@ -37,7 +36,6 @@ public final class JvmMetrics {
             return;
         }
         new JvmMemoryMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -50,6 +48,8 @@ public final class JvmMetrics {
                     .baseUnit("bytes")
                     .register(registry);
         }
+        // Last: from here on, meters are only created through Helidon's registry (see GcPauses).
+        GcPauses.install(helidonRegistry);
     }
 
     private static double residentBytes() {
