@@ -2,6 +2,7 @@ package org.productservice.bench;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ record BenchOptions(Path serviceJar,
                     Path results,
                     boolean quick) {
 
+    /** The container image's JVM flags (service/Dockerfile, Makefile JAVA_OPTS). */
+    static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError";
     static final List<String> ALL_OPERATIONS = List.of("get", "post", "put", "query", "list");
     static final Set<String> ALL_PHASES = Set.of("load", "scale", "startup", "decisions");
 
@@ -69,7 +72,7 @@ record BenchOptions(Path serviceJar,
                 Path.of(values.getOrDefault("engine-script", "local/engine.js")),
                 values.getOrDefault("node", "node"),
                 java,
-                words(values.getOrDefault("java-opts", "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError")),
+                serviceJvmOptions(values),
                 words(values.getOrDefault("service-settings", "")),
                 operations,
                 list(values.getOrDefault("concurrency", "1,16,64")).stream().map(Integer::parseInt).toList(),
@@ -90,6 +93,20 @@ record BenchOptions(Path serviceJar,
             throw new IllegalArgumentException("Need products >= 1000 and scale-products >= products");
         }
         return options;
+    }
+
+    /**
+     * The service's JVM flags plus {@code -XX:MaxRAM} for {@code --memory-limit} (default 640m, the
+     * Deployment's {@code limits.memory}): the JVM then sizes its heap as in the pod, whatever the
+     * host's memory. {@code --memory-limit=none} leaves it to the host.
+     */
+    private static List<String> serviceJvmOptions(Map<String, String> values) {
+        List<String> opts = new ArrayList<>(words(values.getOrDefault("java-opts", DEFAULT_JAVA_OPTS)));
+        String limit = values.getOrDefault("memory-limit", "640m");
+        if (!limit.equals("none")) {
+            opts.add("-XX:MaxRAM=" + limit);
+        }
+        return List.copyOf(opts);
     }
 
     /** Parses 500ms, 10s, 2m. */

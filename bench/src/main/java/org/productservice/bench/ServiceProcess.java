@@ -138,11 +138,12 @@ final class ServiceProcess implements AutoCloseable {
         long committed = -1;
         try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(10))) {
             Response metrics = http.send("GET", "/observe/metrics", null, null, null);
+            // Micrometer's JVM meters, one line per heap pool (eden, survivor, tenured): sum them.
             for (String line : metrics.bodyText().split("\n")) {
-                if (line.startsWith("memory_usedHeap_bytes")) {
-                    used = metricValue(line);
-                } else if (line.startsWith("memory_committedHeap_bytes")) {
-                    committed = metricValue(line);
+                if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                    used = Math.max(used, 0) + metricValue(line);
+                } else if (line.startsWith("jvm_memory_committed_bytes{") && line.contains("area=\"heap\"")) {
+                    committed = Math.max(committed, 0) + metricValue(line);
                 }
             }
         }
