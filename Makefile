@@ -10,6 +10,10 @@ JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 JAVA := $(JAVA_HOME)/bin/java
 MVN := ./mvnw -B -ntp
+# Maven 3.9's bundled Guice calls sun.misc.Unsafe, which JDK 24+ warns about on every build; allow
+# it there, quietly (JDK 21-23 would reject the option).
+JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(JAVA_HOME)/release" 2>/dev/null)
+export MAVEN_OPTS += $(if $(filter-out 21 22 23,$(JAVA_MAJOR)),--sun-misc-unsafe-memory-access=allow)
 
 PORT ?= 8080
 ENGINE_PORT ?= 8000
