@@ -171,8 +171,8 @@ public final class Bench {
     private static void brief(ServiceCalls serviceCalls, DirectCalls directCalls, List<String> operations) {
         Duration brief = Duration.ofSeconds(2);
         for (String operation : operations) {
-            LoadRunner.run(serviceOperation(serviceCalls, operation), 16, brief, 0, serviceCalls::connect, SEED);
-            LoadRunner.run(directOperation(directCalls, operation), 16, brief, 0, () -> null, SEED);
+            LoadRunner.run(serviceCalls.named(operation), 16, brief, 0, serviceCalls::connect, SEED);
+            LoadRunner.run(directCalls.named(operation), 16, brief, 0, () -> null, SEED);
         }
     }
 
@@ -183,34 +183,12 @@ public final class Bench {
                 : "Throughput and latency, closed loop (" + options.duration().toMillis() / 1000.0 + " s a cell)";
         for (String operation : options.operations()) {
             for (int connections : options.concurrency()) {
-                measure(section, operation, connections, "service", serviceOperation(serviceCalls, operation),
+                measure(section, operation, connections, "service", serviceCalls.named(operation),
                         options.duration(), serviceCalls::connect);
-                measure(section, operation, connections, "direct", directOperation(directCalls, operation),
+                measure(section, operation, connections, "direct", directCalls.named(operation),
                         options.duration(), () -> null);
             }
         }
-    }
-
-    private static Operation serviceOperation(ServiceCalls calls, String operation) {
-        return switch (operation) {
-            case "get" -> calls.get();
-            case "post" -> calls.post();
-            case "put" -> calls.put();
-            case "query" -> calls.query();
-            case "list" -> calls.list();
-            default -> throw new IllegalArgumentException(operation);
-        };
-    }
-
-    private static Operation directOperation(DirectCalls calls, String operation) {
-        return switch (operation) {
-            case "get" -> calls.get();
-            case "post" -> calls.post();
-            case "put" -> calls.put();
-            case "query" -> calls.query();
-            case "list" -> calls.list();
-            default -> throw new IllegalArgumentException(operation);
-        };
     }
 
     private void scaleQuery(ServiceCalls serviceCalls, DirectCalls directCalls, String label) {
@@ -359,7 +337,7 @@ public final class Bench {
             training.awaitOk(READY, Duration.ofMinutes(1));
             ServiceCalls calls = new ServiceCalls(training.port(), data);
             for (String operation : BenchOptions.ALL_OPERATIONS) {
-                LoadRunner.run(serviceOperation(calls, operation), 4, Duration.ofSeconds(1), 0, calls::connect, SEED);
+                LoadRunner.run(calls.named(operation), 4, Duration.ofSeconds(1), 0, calls::connect, SEED);
             }
             // Writing the cache happens at exit and takes a while: give it time.
             training.stop(Duration.ofMinutes(3));

@@ -29,7 +29,7 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * plus one item on the name index, newest first; a Scan of one page plus one item). What the
  * service adds on top of these is what the service/direct ratio measures.
  */
-final class DirectCalls {
+final class DirectCalls implements Operations {
     private static final AttributeValue ONE = AttributeValue.fromN("1");
     private static final String DESCRIPTION = "Written directly by the benchmark.";
 
@@ -45,7 +45,8 @@ final class DirectCalls {
         this.data = data;
     }
 
-    Operation get() {
+    @Override
+    public Operation get() {
         return worker -> {
             GetItemResponse response = client.getItem(b -> b.tableName(table)
                     .key(key(data.id(worker.random().nextInt(data.size()))))
@@ -54,7 +55,8 @@ final class DirectCalls {
         };
     }
 
-    Operation post() {
+    @Override
+    public Operation post() {
         return worker -> {
             String now = Dataset.epochSeconds(System.currentTimeMillis());
             Map<String, AttributeValue> item = Map.of(
@@ -71,7 +73,8 @@ final class DirectCalls {
         };
     }
 
-    Operation put() {
+    @Override
+    public Operation put() {
         return worker -> {
             int product = ServiceCalls.ownedProduct(worker, data);
             long expected = data.version(product);
@@ -111,7 +114,8 @@ final class DirectCalls {
         };
     }
 
-    Operation query() {
+    @Override
+    public Operation query() {
         return worker -> queryPage(data.names().get(worker.random().nextInt(data.names().size())), null);
     }
 
@@ -144,7 +148,8 @@ final class DirectCalls {
                 .build();
     }
 
-    Operation list() {
+    @Override
+    public Operation list() {
         return list(null);
     }
 

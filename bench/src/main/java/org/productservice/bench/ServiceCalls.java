@@ -14,7 +14,7 @@ import org.productservice.bench.LoadRunner.Operation;
 import org.productservice.bench.LoadRunner.Worker;
 
 /** The API operations, sent to the service over HTTP, one connection per worker. */
-final class ServiceCalls {
+final class ServiceCalls implements Operations {
     private static final String JSON = "application/json";
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
     /** Names of created products: apart from the data set, so POSTs do not change its pages. */
@@ -32,12 +32,14 @@ final class ServiceCalls {
         return new HttpConnection(port, Duration.ofSeconds(10));
     }
 
-    Operation get() {
+    @Override
+    public Operation get() {
         return worker -> expect(worker.http().send("GET", "/products/" + data.id(worker.random().nextInt(data.size())),
                                                    null, null, null), 200);
     }
 
-    Operation post() {
+    @Override
+    public Operation post() {
         return worker -> {
             byte[] body = ("{\"name\":\"" + postName(worker) + "\",\"description\":\"Created by the benchmark.\"}")
                     .getBytes(StandardCharsets.UTF_8);
@@ -45,7 +47,8 @@ final class ServiceCalls {
         };
     }
 
-    Operation put() {
+    @Override
+    public Operation put() {
         return worker -> {
             int product = ownedProduct(worker, data);
             String target = "/products/" + data.id(product);
@@ -67,7 +70,8 @@ final class ServiceCalls {
         };
     }
 
-    Operation query() {
+    @Override
+    public Operation query() {
         return worker -> expect(worker.http().send("GET", queryTarget(data.names().get(worker.random().nextInt(data.names().size())), null),
                                                    null, null, null), 200);
     }
@@ -78,7 +82,8 @@ final class ServiceCalls {
         return worker -> expect(worker.http().send("GET", target, null, null, null), 200);
     }
 
-    Operation list() {
+    @Override
+    public Operation list() {
         return list(null);
     }
 

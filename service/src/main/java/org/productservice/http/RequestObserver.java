@@ -22,6 +22,8 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 
+import org.productservice.observability.LatencyBuckets;
+
 /**
  * Gives every request an id, then, once the response is sent, writes one access-log line and
  * records the request in the {@code http_server_requests_seconds} histogram. The id comes from
@@ -40,10 +42,6 @@ public final class RequestObserver implements Filter {
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     // Routes that did not match any handler share one label, so scanners cannot blow up the metrics.
     private static final String UNMATCHED = "UNMATCHED";
-    private static final Duration[] BUCKETS = {
-            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
-            Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
-            Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)};
 
     private final MeterRegistry registry;
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
@@ -108,7 +106,7 @@ public final class RequestObserver implements Filter {
                                             .tags(List.of(Tag.create("method", method),
                                                           Tag.create("route", route),
                                                           Tag.create("status", Integer.toString(status))))
-                                            .buckets(BUCKETS));
+                                            .buckets(LatencyBuckets.bounds()));
     }
 
     /** Routes registered as "/" under a service match as "/products/": report them as "/products". */
