@@ -37,7 +37,6 @@ public final class Bench {
     private static final String READY = "/observe/health/ready";
     private static final String TABLE = Tables.PRODUCTS.defaultName();
     private static final String INDEX = Tables.PRODUCT_NAME_INDEX.name();
-    private static final Duration WARMUP_STEP = Duration.ofSeconds(5);
     private static final int LOAD_THREADS = 4;
     private static final long SEED = 20_251_125L;
     private static final String SCALE_SECTION = "Scale: latency by table size and page position (1 connection)";
@@ -46,6 +45,12 @@ public final class Bench {
     private final Report report = new Report();
     private LocalEngine engine;
     private ServiceProcess service;
+    /** With --auth=jwt: the key pair, its JWKS server and the token. */
+    private JwtIssuer issuer;
+    /** With --tracing: the OTLP/HTTP collector the service exports to. */
+    private OtlpSink sink;
+    private ServiceProcess.Setup serviceSetup = ServiceProcess.Setup.NONE;
+    private final List<Double> warmUpCurve = new ArrayList<>();
 
     private Bench(BenchOptions options) {
         this.options = options;
@@ -66,11 +71,24 @@ public final class Bench {
         Files.createDirectories(options.results());
         long started = System.nanoTime();
         describeMachine();
-        if (options.phases().contains("load") || options.phases().contains("scale") || options.phases().contains("decisions")) {
-            loadPhases();
-        }
-        if (options.phases().contains("startup")) {
-            startupPhase();
+        try {
+            serviceSetup = setUpAuthAndTracing();
+            long sentBefore = HttpConnection.requestsSent();
+            if (options.phases().contains("load") || options.phases().contains("scale") || options.phases().contains("decisions")) {
+                loadPhases();
+            }
+            if (options.phases().contains("startup")) {
+                startupPhase();
+            }
+            // Every service has stopped now, and an exporter flushes its spans when its JVM stops.
+            reportAuthAndTracing(HttpConnection.requestsSent() - sentBefore);
+        } finally {
+            if (issuer != null) {
+                issuer.close();
+            }
+            if (sink != null) {
+                sink.close();
+            }
         }
         report.machine("load average at the end", loadAverage());
         report.machine("benchmark wall time", Report.fmt((System.nanoTime() - started) / 1e9, 0) + " s");
@@ -82,6 +100,57 @@ public final class Bench {
         Files.writeString(options.results().resolve("latest.md"), markdown, StandardCharsets.UTF_8);
         System.out.println(markdown);
         progress("JSON report: " + json);
+        for (Path chart : Charts.write(options.results().resolve("latest.json"), options.results())) {
+            progress("Chart: " + chart);
+        }
+    }
+
+    /**
+     * Starts what --auth and --tracing need in this JVM (the JWKS server, the OTLP sink) and
+     * returns how every service of the run is started and called accordingly.
+     */
+    private ServiceProcess.Setup setUpAuthAndTracing() throws Exception {
+        List<String> settings = new ArrayList<>();
+        Map<String, String> environment = new LinkedHashMap<>();
+        String authorization = null;
+        if (options.jwtAuth()) {
+            issuer = JwtIssuer.start();
+            settings.addAll(issuer.serviceSettings());
+            authorization = issuer.authorization();
+            report.machine("auth", options.authLabel() + "; JWKS " + issuer.jwksUrl() + ", audience " + JwtIssuer.AUDIENCE
+                    + ", scopes " + JwtIssuer.SCOPES);
+        } else {
+            report.machine("auth", options.authLabel());
+        }
+        if (options.tracingRatio() > 0) {
+            sink = OtlpSink.start();
+            environment.put("OTEL_EXPORTER_OTLP_ENDPOINT", sink.endpoint());
+            environment.put("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
+            environment.put("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+            environment.put("OTEL_TRACES_SAMPLER_ARG", Double.toString(options.tracingRatio()));
+            report.machine("tracing", options.tracingLabel() + "; OTLP/HTTP sink in the benchmark at " + sink.endpoint());
+        } else {
+            report.machine("tracing", options.tracingLabel());
+        }
+        return new ServiceProcess.Setup(settings, environment, authorization);
+    }
+
+    /** Sanity figures: did the service fetch the JWKS, did spans arrive, how many per request. */
+    private void reportAuthAndTracing(long serviceRequests) {
+        if (issuer != null) {
+            report.note("Auth: the services fetched the JWKS " + issuer.jwksRequests() + " times in this run"
+                                + (issuer.jwksRequests() == 0 ? " (none: is the service's JWT support in this build?)." : "."));
+        }
+        if (sink != null) {
+            report.note("Tracing: the sink received " + Report.fmt(sink.spans(), 0) + " spans in "
+                                + Report.fmt(sink.exports(), 0) + " exports (" + Report.fmt(sink.bytes() / 1024.0, 0) + " KiB"
+                                + (sink.unreadable() > 0 ? ", " + sink.unreadable() + " not OTLP protobuf" : "")
+                                + ") for " + Report.fmt(serviceRequests, 0) + " requests to the services: "
+                                + Report.fmt(serviceRequests == 0 ? Double.NaN : (double) sink.spans() / serviceRequests, 3)
+                                + " spans per request at a sampling ratio of " + options.tracingRatio()
+                                + ". Per cell (column Spans/req) the figure is approximate: the exporter sends in batches"
+                                + " (every 5 s by default), so spans can land in the next cell.");
+        }
     }
 
     private void loadPhases() throws Exception {
@@ -91,7 +160,7 @@ public final class Bench {
             // The only difference to production: the tables are created on this empty engine.
             settings.add("-Ddynamodb.autocreate=true");
             try (ServiceProcess running = ServiceProcess.start(options.java(), options.javaOpts(), options.serviceJar(),
-                                                                engine.endpoint(), settings,
+                                                                engine.endpoint(), settings, serviceSetup,
                                                                 options.results().resolve("service.log"));
                  DynamoDbClient direct = DirectClients.create(engine.endpoint(), options.directClient(), 128)) {
                 service = running;
@@ -101,7 +170,7 @@ public final class Bench {
 
                 Dataset data = new Dataset(TABLE, options.products(), options.names());
                 DirectCalls directCalls = new DirectCalls(direct, TABLE, INDEX, data);
-                ServiceCalls serviceCalls = new ServiceCalls(service.port(), data);
+                ServiceCalls serviceCalls = new ServiceCalls(service, data);
 
                 load(data, direct, "1,000 products", data::mainItem, 0, 1_000);
                 data.available(1_000);
@@ -119,6 +188,7 @@ public final class Bench {
                 if (options.phases().contains("load")) {
                     brief(serviceCalls, directCalls, options.operations());
                     matrix(serviceCalls, directCalls);
+                    warmUpSummary();
                     report.add(service.memory("after load"));
                     service.fullGc(jcmd());
                     report.add(service.memory("after load and a full GC"));
@@ -157,14 +227,34 @@ public final class Bench {
      * their paths before the figures are taken.
      */
     private void warmUp(ServiceCalls serviceCalls, DirectCalls directCalls) {
-        String section = "Warm-up: GET by id, 16 connections, in steps of " + WARMUP_STEP.toSeconds() + " s";
-        long steps = Math.max(1, options.warmup().toSeconds() / WARMUP_STEP.toSeconds());
-        for (int step = 0; step < steps; step++) {
-            String label = (step * WARMUP_STEP.toSeconds()) + "–" + ((step + 1) * WARMUP_STEP.toSeconds()) + " s";
-            measure(section, label, 16, "service", serviceCalls.get(), WARMUP_STEP, serviceCalls::connect);
+        Duration step = options.warmupStep();
+        double stepSeconds = step.toMillis() / 1000.0;
+        String section = "Warm-up: GET by id, 16 connections, in steps of " + Report.fmt(stepSeconds, 1) + " s";
+        long steps = Math.max(1, options.warmup().toMillis() / step.toMillis());
+        for (int i = 0; i < steps; i++) {
+            String label = Report.fmt(i * stepSeconds, 1) + "–" + Report.fmt((i + 1) * stepSeconds, 1) + " s";
+            Result result = measure(section, label, 16, "service", serviceCalls.get(), step, serviceCalls::connect);
+            warmUpCurve.add(result.throughput());
         }
-        LoadRunner.run(directCalls.get(), 16, WARMUP_STEP, 0, () -> null, SEED);
+        LoadRunner.run(directCalls.get(), 16, Duration.ofSeconds(5), 0, () -> null, SEED);
         brief(serviceCalls, directCalls, List.of("put", "query", "list"));
+    }
+
+    /**
+     * When the warm-up curve reached steady throughput. Steady is GET by id at 16 connections in
+     * the matrix when it ran (same load, measured after all warm-up), else the curve's own tail.
+     */
+    private void warmUpSummary() {
+        if (warmUpCurve.isEmpty()) {
+            return;
+        }
+        double stepSeconds = options.warmupStep().toMillis() / 1000.0;
+        var matrixGet = report.matrixRow("get", 16, "service");
+        WarmUp curve = matrixGet.isPresent()
+                ? new WarmUp(stepSeconds, warmUpCurve, matrixGet.get().result().throughput(),
+                             "GET by id at 16 connections in the matrix")
+                : new WarmUp(stepSeconds, warmUpCurve, WarmUp.plateau(warmUpCurve), "the warm-up curve's last third");
+        report.warmUp(curve);
     }
 
     /** Two seconds of each operation on both sides at 16 connections, not recorded. */
@@ -181,6 +271,7 @@ public final class Bench {
                 ? "Throughput and latency at a fixed rate of " + Report.fmt(options.rate(), 0)
                         + " requests/s (latency from the intended start: no coordinated omission)"
                 : "Throughput and latency, closed loop (" + options.duration().toMillis() / 1000.0 + " s a cell)";
+        section += "; " + options.authLabel() + ", " + options.tracingLabel();
         for (String operation : options.operations()) {
             for (int connections : options.concurrency()) {
                 measure(section, operation, connections, "service", serviceCalls.named(operation),
@@ -280,7 +371,8 @@ public final class Bench {
             Path log = options.results().resolve("service-startup.log");
             // A first start creates the tables; it is not counted (it also warms the page cache).
             try (ServiceProcess setup = ServiceProcess.start(options.java(), options.javaOpts(), options.serviceJar(),
-                                                              engine.endpoint(), List.of("-Ddynamodb.autocreate=true"), log)) {
+                                                              engine.endpoint(), List.of("-Ddynamodb.autocreate=true"),
+                                                              serviceSetup, log)) {
                 setup.awaitOk(READY, Duration.ofMinutes(2));
             }
             Dataset data = new Dataset(TABLE, 1_000, options.names());
@@ -309,7 +401,8 @@ public final class Bench {
                 for (int run = 1; run <= options.startupRuns(); run++) {
                     progress("Start-up: " + config.getKey() + ", run " + run);
                     try (ServiceProcess starting = ServiceProcess.start(options.java(), config.getValue(), options.serviceJar(),
-                                                                         engine.endpoint(), options.serviceSettings(), log)) {
+                                                                         engine.endpoint(), options.serviceSettings(),
+                                                                         serviceSetup, log)) {
                         long ready = starting.awaitOk(READY, Duration.ofMinutes(1));
                         long firstGet = starting.awaitOk(product, Duration.ofMinutes(1));
                         long rss = starting.rssBytes();
@@ -333,9 +426,9 @@ public final class Bench {
         opts.add("-XX:AOTCacheOutput=" + cache);
         long start = System.nanoTime();
         try (ServiceProcess training = ServiceProcess.start(options.java(), opts, options.serviceJar(), engine.endpoint(),
-                                                             options.serviceSettings(), log)) {
+                                                             options.serviceSettings(), serviceSetup, log)) {
             training.awaitOk(READY, Duration.ofMinutes(1));
-            ServiceCalls calls = new ServiceCalls(training.port(), data);
+            ServiceCalls calls = new ServiceCalls(training, data);
             for (String operation : BenchOptions.ALL_OPERATIONS) {
                 LoadRunner.run(calls.named(operation), 4, Duration.ofSeconds(1), 0, calls::connect, SEED);
             }
@@ -345,8 +438,8 @@ public final class Bench {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    private void measure(String section, String label, int connections, String side, Operation operation,
-                         Duration duration, ConnectionFactory connect) {
+    private Result measure(String section, String label, int connections, String side, Operation operation,
+                           Duration duration, ConnectionFactory connect) {
         Map<String, Long> pids = new LinkedHashMap<>();
         if (service != null && side.equals("service")) {
             pids.put("service", service.pid());
@@ -355,15 +448,21 @@ public final class Bench {
         pids.put("bench", ProcessHandle.current().pid());
         Map<String, Double> before = new LinkedHashMap<>();
         pids.forEach((name, pid) -> before.put(name, ServiceProcess.cpuSeconds(pid)));
+        long spansBefore = sink == null ? 0 : sink.spans();
         Result result = LoadRunner.run(operation, connections, duration, options.rate(), connect, SEED);
         double seconds = result.elapsed().toNanos() / 1e9;
         Map<String, Double> cpu = new LinkedHashMap<>();
         pids.forEach((name, pid) -> cpu.put(name, (ServiceProcess.cpuSeconds(pid) - before.get(name)) / seconds));
-        report.add(new Report.LoadRow(section, label, connections, side, result, cpu));
-        progress("%-40s %3d conn %-7s %8s req/s  p50 %6s ms  p99 %7s ms  errors %d%s".formatted(
+        double spans = sink != null && side.equals("service") && result.requests() > 0
+                ? (double) (sink.spans() - spansBefore) / result.requests()
+                : Double.NaN;
+        Report.LoadRow row = new Report.LoadRow(section, label, connections, side, result, cpu, spans);
+        report.add(row);
+        progress("%-40s %3d conn %-7s %8s req/s  p50 %6s ms  p99 %7s ms  max %7s ms  CPU %5s µs/req  errors %d%s".formatted(
                 label, connections, side, Report.fmt(result.throughput(), 0), Report.fmt(result.millis(50), 2),
-                Report.fmt(result.millis(99), 2), result.errors(),
-                result.firstError() == null ? "" : " (first: " + result.firstError() + ")"));
+                Report.fmt(result.millis(99), 2), Report.fmt(result.maxMillis(), 2), Report.fmt(row.cpuMicrosPerRequest(), 0),
+                result.errors(), result.firstError() == null ? "" : " (first: " + result.firstError() + ")"));
+        return result;
     }
 
     private void describeMachine() throws IOException {

@@ -26,6 +26,7 @@ record BenchOptions(Path serviceJar,
                     List<Integer> concurrency,
                     Duration duration,
                     Duration warmup,
+                    Duration warmupStep,
                     double rate,
                     int products,
                     int names,
@@ -36,7 +37,9 @@ record BenchOptions(Path serviceJar,
                     HttpClientKind directClient,
                     Set<String> phases,
                     Path results,
-                    boolean quick) {
+                    boolean quick,
+                    boolean jwtAuth,
+                    double tracingRatio) {
 
     /** The container image's JVM flags (service/Dockerfile, Makefile JAVA_OPTS). */
     static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError";
@@ -78,6 +81,7 @@ record BenchOptions(Path serviceJar,
                 list(values.getOrDefault("concurrency", "1,16,64")).stream().map(Integer::parseInt).toList(),
                 duration(values.getOrDefault("duration", quick ? "2s" : "5s")),
                 duration(values.getOrDefault("warmup", quick ? "10s" : "30s")),
+                duration(values.getOrDefault("warmup-step", "5s")),
                 Double.parseDouble(values.getOrDefault("rate", "0")),
                 Integer.parseInt(values.getOrDefault("products", "10000")),
                 Integer.parseInt(values.getOrDefault("names", "300")),
@@ -88,9 +92,14 @@ record BenchOptions(Path serviceJar,
                 HttpClientKind.parse(values.getOrDefault("direct-client", "apache5")),
                 phases,
                 Path.of(values.getOrDefault("results", "bench/results")),
-                quick);
+                quick,
+                auth(values.getOrDefault("auth", "off")),
+                tracing(values.getOrDefault("tracing", "off")));
         if (options.products() < 1_000 || options.scaleProducts() < options.products()) {
             throw new IllegalArgumentException("Need products >= 1000 and scale-products >= products");
+        }
+        if (options.warmupStep().isZero() || options.warmupStep().isNegative()) {
+            throw new IllegalArgumentException("--warmup-step must be positive");
         }
         return options;
     }
@@ -107,6 +116,45 @@ record BenchOptions(Path serviceJar,
             opts.add("-XX:MaxRAM=" + limit);
         }
         return List.copyOf(opts);
+    }
+
+    /** {@code --auth}: off (the service's default) or jwt (a token on every request, see JwtIssuer). */
+    static boolean auth(String text) {
+        return switch (text.trim()) {
+            case "", "off", "none" -> false;
+            case "jwt" -> true;
+            default -> throw new IllegalArgumentException("--auth is off or jwt, not " + text);
+        };
+    }
+
+    /**
+     * {@code --tracing}: off (0: no OTEL_* variables, the service's default) or the sampling ratio
+     * of {@code parentbased_traceidratio}, above 0 and at most 1.
+     */
+    static double tracing(String text) {
+        String t = text.trim();
+        if (t.isEmpty() || t.equals("off")) {
+            return 0;
+        }
+        double ratio;
+        try {
+            ratio = Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--tracing is off or a sampling ratio in (0, 1], not " + text);
+        }
+        if (!(ratio > 0 && ratio <= 1)) {
+            throw new IllegalArgumentException("--tracing is off or a sampling ratio in (0, 1], not " + text);
+        }
+        return ratio;
+    }
+
+    /** How the run's auth and tracing are labelled in the report. */
+    String authLabel() {
+        return jwtAuth ? "auth on (JWT, RS256)" : "auth off";
+    }
+
+    String tracingLabel() {
+        return tracingRatio > 0 ? "tracing on (sampling ratio " + tracingRatio + ")" : "tracing off";
     }
 
     /** Parses 500ms, 10s, 2m. */

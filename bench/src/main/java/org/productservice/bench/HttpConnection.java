@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One persistent HTTP/1.1 connection, used by one load-generator worker at a time.
@@ -25,9 +26,12 @@ import java.util.Locale;
  */
 final class HttpConnection implements Closeable {
     private static final int MAX_LINE = 8192;
+    /** Requests sent by every connection of this JVM: the denominator of spans per request. */
+    private static final LongAdder SENT = new LongAdder();
 
     private final InetSocketAddress address;
     private final int timeoutMillis;
+    private final String authorization;
     private final ByteArrayOutputStream request = new ByteArrayOutputStream(512);
     private Socket socket;
     private InputStream in;
@@ -40,8 +44,25 @@ final class HttpConnection implements Closeable {
      * @param timeout connect and read timeout: a stuck server fails the request, never hangs the run
      */
     HttpConnection(int port, Duration timeout) {
+        this(port, timeout, null);
+    }
+
+    /**
+     * A connection that sends an Authorization header with every request.
+     *
+     * @param port          server port
+     * @param timeout       connect and read timeout
+     * @param authorization the header's value (e.g. "Bearer ..."), or null for none
+     */
+    HttpConnection(int port, Duration timeout, String authorization) {
         this.address = new InetSocketAddress("127.0.0.1", port);
         this.timeoutMillis = Math.toIntExact(timeout.toMillis());
+        this.authorization = authorization;
+    }
+
+    /** Requests sent so far by all connections. */
+    static long requestsSent() {
+        return SENT.sum();
     }
 
     /** A response: status, ETag header (or null) and body. */
@@ -75,6 +96,9 @@ final class HttpConnection implements Closeable {
         if (ifMatch != null) {
             ascii("If-Match: ").ascii(ifMatch).ascii("\r\n");
         }
+        if (authorization != null) {
+            ascii("Authorization: ").ascii(authorization).ascii("\r\n");
+        }
         if (body != null) {
             ascii("Content-Type: ").ascii(contentType).ascii("\r\nContent-Length: ")
                     .ascii(Integer.toString(body.length)).ascii("\r\n\r\n");
@@ -85,6 +109,7 @@ final class HttpConnection implements Closeable {
         try {
             request.writeTo(out);
             out.flush();
+            SENT.increment();
             ParsedResponse response = read(in);
             if (response.close()) {
                 close();

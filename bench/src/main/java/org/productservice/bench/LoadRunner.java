@@ -68,14 +68,21 @@ final class LoadRunner {
      * @param elapsed   wall time from the start to the last worker's end
      * @param latency   latency of the successful requests, microseconds
      * @param firstError description of the first failure, or null
+     * @param slowestMicros the slowest request, successful or failed (a 503 after a deadline, a
+     *                   read timeout), microseconds: what a deadline check compares with
      */
-    record Result(long requests, long errors, Duration elapsed, Histogram latency, String firstError) {
+    record Result(long requests, long errors, Duration elapsed, Histogram latency, String firstError, long slowestMicros) {
         double throughput() {
             return requests / (elapsed.toNanos() / 1e9);
         }
 
         double millis(double percentile) {
             return latency.getTotalCount() == 0 ? Double.NaN : latency.getValueAtPercentile(percentile) / 1000.0;
+        }
+
+        /** The slowest request of the run, successful or not, ms (NaN if nothing was sent). */
+        double maxMillis() {
+            return requests + errors == 0 ? Double.NaN : slowestMicros / 1000.0;
         }
 
         double meanMillis() {
@@ -123,7 +130,9 @@ final class LoadRunner {
         long errors = 0;
         long last = start;
         String firstError = null;
+        long slowest = 0;
         for (WorkerRun run : runs) {
+            slowest = Math.max(slowest, run.slowest);
             latency.add(run.latency);
             requests += run.requests;
             errors += run.errors;
@@ -135,7 +144,7 @@ final class LoadRunner {
                 run.worker.http().close();
             }
         }
-        return new Result(requests, errors, Duration.ofNanos(Math.max(1, last - start)), latency, firstError);
+        return new Result(requests, errors, Duration.ofNanos(Math.max(1, last - start)), latency, firstError, slowest);
     }
 
     private static final class WorkerRun implements Runnable {
@@ -148,6 +157,7 @@ final class LoadRunner {
         private long requests;
         private long errors;
         private long finished;
+        private long slowest;
         private String firstError;
 
         WorkerRun(Operation operation, Worker worker, long first, long interval, long end) {
@@ -188,6 +198,7 @@ final class LoadRunner {
                     failure = e.getClass().getSimpleName() + ": " + e.getMessage();
                 }
                 long took = System.nanoTime() - intended;
+                slowest = Math.max(slowest, took / 1000);
                 if (failure == null) {
                     requests++;
                     latency.recordValue(Math.min(MAX_MICROS, Math.max(1, took / 1000)));

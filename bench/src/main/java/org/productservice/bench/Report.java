@@ -28,6 +28,7 @@ final class Report {
     private final List<StartupRun> startup = new ArrayList<>();
     private final List<Loaded> loading = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private WarmUp warmUp;
 
     /** A memory reading of the service. */
     record Memory(String when, long rssBytes, long heapUsedBytes, long heapCommittedBytes) {
@@ -42,8 +43,28 @@ final class Report {
      * @param side       "service" or "direct"
      * @param result     the measurement
      * @param cpu        CPU cores used during the run, by process
+     * @param spansPerRequest spans the trace sink received during the run per request answered,
+     *                   NaN when tracing is off or on the direct side
      */
-    record LoadRow(String section, String label, int connections, String side, Result result, Map<String, Double> cpu) {
+    record LoadRow(String section, String label, int connections, String side, Result result, Map<String, Double> cpu,
+                   double spansPerRequest) {
+        LoadRow(String section, String label, int connections, String side, Result result, Map<String, Double> cpu) {
+            this(section, label, connections, side, result, cpu, Double.NaN);
+        }
+
+        /**
+         * The process that answered the requests: the service on the service side; on the direct
+         * side the engine, whose CPU per request is the reference for the service's.
+         */
+        String answering() {
+            return side.equals("service") ? "service" : "engine";
+        }
+
+        /** CPU per request of the answering process, µs (NaN without requests or a CPU reading). */
+        double cpuMicrosPerRequest() {
+            Double cores = cpu.get(answering());
+            return cores == null ? Double.NaN : Report.cpuMicrosPerRequest(cores, result.elapsed(), result.requests());
+        }
     }
 
     /** One start-up run: milliseconds from process start to the first ready answer and first GET. */
@@ -78,9 +99,35 @@ final class Report {
         notes.add(note);
     }
 
+    void warmUp(WarmUp curve) {
+        warmUp = curve;
+        note(curve.summary());
+    }
+
+    /**
+     * CPU time per answered request: the process's user+system CPU over a cell (its mean number
+     * of busy cores times the cell's length) divided by the requests it answered.
+     *
+     * @param cores    mean cores the process used during the cell
+     * @param elapsed  the cell's length
+     * @param requests requests answered in it
+     * @return microseconds of CPU per request, NaN without requests
+     */
+    static double cpuMicrosPerRequest(double cores, Duration elapsed, long requests) {
+        return requests <= 0 ? Double.NaN : cores * elapsed.toNanos() / 1e3 / requests;
+    }
+
     Optional<LoadRow> find(String section, String label, int connections, String side) {
         return load.stream()
                 .filter(r -> r.section().equals(section) && r.label().equals(label)
+                        && r.connections() == connections && r.side().equals(side))
+                .findFirst();
+    }
+
+    /** A row of the load matrix (closed loop or fixed rate), whatever the run's labels. */
+    Optional<LoadRow> matrixRow(String operation, int connections, String side) {
+        return load.stream()
+                .filter(r -> r.section().startsWith("Throughput") && r.label().equals(operation)
                         && r.connections() == connections && r.side().equals(side))
                 .findFirst();
     }
@@ -98,9 +145,11 @@ final class Report {
             boolean paired = load.stream().anyMatch(r -> r.section().equals(section) && r.side().equals("direct"))
                     && load.stream().anyMatch(r -> r.section().equals(section) && r.side().equals("service"));
             if (paired) {
-                md.append("| Operation | Conn | Service req/s | p50 ms | p99 ms | p99.9 ms | Errors "
-                                  + "| Direct req/s | p50 ms | p99 ms | p99.9 ms | Errors | Service/direct | CPU service+engine |\n");
-                md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|\n");
+                boolean traced = load.stream().anyMatch(r -> r.section().equals(section) && !Double.isNaN(r.spansPerRequest()));
+                md.append("| Operation | Conn | Service req/s | p50 ms | p99 ms | p99.9 ms | max ms | Errors | Service CPU µs/req "
+                                  + "| Direct req/s | p50 ms | p99 ms | p99.9 ms | max ms | Errors | Engine CPU µs/req (direct) "
+                                  + "| Service/direct | CPU service+engine |" + (traced ? " Spans/req |" : "") + "\n");
+                md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|" + (traced ? "--:|" : "") + "\n");
                 for (LoadRow s : load) {
                     if (!s.section().equals(section) || !s.side().equals("service")) {
                         continue;
@@ -108,18 +157,21 @@ final class Report {
                     Optional<LoadRow> d = find(section, s.label(), s.connections(), "direct");
                     md.append("| ").append(s.label()).append(" | ").append(s.connections()).append(" | ");
                     cells(md, s.result());
+                    md.append(fmt(s.cpuMicrosPerRequest(), 0)).append(" | ");
                     if (d.isPresent()) {
                         cells(md, d.get().result());
+                        md.append(fmt(d.get().cpuMicrosPerRequest(), 0)).append(" | ");
                         md.append(fmt(s.result().throughput() / d.get().result().throughput(), 2)).append(" | ");
                     } else {
-                        md.append("| | | | | | ");
+                        md.append("| | | | | | | | ");
                     }
                     md.append(fmt(s.cpu().getOrDefault("service", 0.0), 2)).append(" + ")
-                            .append(fmt(s.cpu().getOrDefault("engine", 0.0), 2)).append(" |\n");
+                            .append(fmt(s.cpu().getOrDefault("engine", 0.0), 2)).append(" |");
+                    md.append(traced ? " " + fmt(s.spansPerRequest(), 2) + " |" : "").append('\n');
                 }
             } else {
-                md.append("| Variant | Conn | Side | req/s | p50 ms | p99 ms | p99.9 ms | Errors | CPU |\n");
-                md.append("|---|--:|---|--:|--:|--:|--:|--:|--|\n");
+                md.append("| Variant | Conn | Side | req/s | p50 ms | p99 ms | p99.9 ms | max ms | Errors | CPU µs/req | CPU |\n");
+                md.append("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--|\n");
                 for (LoadRow r : load) {
                     if (!r.section().equals(section)) {
                         continue;
@@ -127,6 +179,7 @@ final class Report {
                     md.append("| ").append(r.label()).append(" | ").append(r.connections()).append(" | ")
                             .append(r.side()).append(" | ");
                     cells(md, r.result());
+                    md.append(fmt(r.cpuMicrosPerRequest(), 0)).append(" | ");
                     md.append(cpuText(r.cpu())).append(" |\n");
                 }
             }
@@ -202,7 +255,7 @@ final class Report {
                 json.writeNumberField("p50_ms", round(result.millis(50)));
                 json.writeNumberField("p99_ms", round(result.millis(99)));
                 json.writeNumberField("p999_ms", round(result.millis(99.9)));
-                json.writeNumberField("max_ms", round(result.millis(100)));
+                json.writeNumberField("max_ms", round(result.maxMillis()));
                 if (result.firstError() != null) {
                     json.writeStringField("first_error", result.firstError());
                 }
@@ -218,9 +271,33 @@ final class Report {
                     json.writeNumberField(e.getKey(), round(e.getValue()));
                 }
                 json.writeEndObject();
+                // Of the answering process only: the service, or the engine on the direct side.
+                json.writeObjectFieldStart("cpu_us_per_request");
+                json.writeNumberField(r.answering(), round(r.cpuMicrosPerRequest()));
+                json.writeEndObject();
+                if (!Double.isNaN(r.spansPerRequest())) {
+                    json.writeNumberField("spans_per_request", round(r.spansPerRequest()));
+                }
                 json.writeEndObject();
             }
             json.writeEndArray();
+            if (warmUp != null) {
+                json.writeObjectFieldStart("warmup");
+                json.writeNumberField("step_s", warmUp.stepSeconds());
+                json.writeArrayFieldStart("throughput");
+                for (double t : warmUp.throughputs()) {
+                    json.writeNumber(round(t));
+                }
+                json.writeEndArray();
+                json.writeNumberField("steady_throughput", round(warmUp.steady()));
+                json.writeStringField("steady_from", warmUp.steadyFrom());
+                if (warmUp.warmAtSeconds().isPresent()) {
+                    json.writeNumberField("warm_at_s", warmUp.warmAtSeconds().getAsDouble());
+                } else {
+                    json.writeNullField("warm_at_s");
+                }
+                json.writeEndObject();
+            }
             json.writeArrayFieldStart("memory");
             for (Memory m : memory) {
                 json.writeStartObject();
@@ -282,7 +359,7 @@ final class Report {
     private static void cells(StringBuilder md, Result r) {
         md.append(fmt(r.throughput(), 0)).append(" | ").append(fmt(r.millis(50), 2)).append(" | ")
                 .append(fmt(r.millis(99), 2)).append(" | ").append(fmt(r.millis(99.9), 2)).append(" | ")
-                .append(r.errors()).append(" | ");
+                .append(fmt(r.maxMillis(), 2)).append(" | ").append(r.errors()).append(" | ");
     }
 
     private static String cpuText(Map<String, Double> cpu) {

@@ -21,15 +21,17 @@ final class ServiceCalls implements Operations {
     private static final int POST_NAMES = 100;
 
     private final int port;
+    private final String authorization;
     private final Dataset data;
 
-    ServiceCalls(int port, Dataset data) {
-        this.port = port;
+    ServiceCalls(ServiceProcess service, Dataset data) {
+        this.port = service.port();
+        this.authorization = service.authorization();
         this.data = data;
     }
 
     HttpConnection connect() {
-        return new HttpConnection(port, Duration.ofSeconds(10));
+        return new HttpConnection(port, Duration.ofSeconds(10), authorization);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.productservice.bench.HttpConnection.Response;
@@ -23,12 +24,31 @@ final class ServiceProcess implements AutoCloseable {
     private final int port;
     private final long startNanos;
     private final Path log;
+    private final String authorization;
 
-    private ServiceProcess(Process process, int port, long startNanos, Path log) {
+    private ServiceProcess(Process process, int port, long startNanos, Path log, String authorization) {
         this.process = process;
         this.port = port;
         this.startNanos = startNanos;
         this.log = log;
+        this.authorization = authorization;
+    }
+
+    /**
+     * How the bench's options change every service it starts: more settings, environment
+     * variables (tracing), and the Authorization header its requests carry (auth).
+     *
+     * @param settings      further {@code -Dkey=value} configuration
+     * @param environment   environment variables set for the service
+     * @param authorization the Authorization header of every request to it, or null
+     */
+    record Setup(List<String> settings, Map<String, String> environment, String authorization) {
+        static final Setup NONE = new Setup(List.of(), Map.of(), null);
+
+        Setup {
+            settings = List.copyOf(settings);
+            environment = Map.copyOf(environment);
+        }
     }
 
     /**
@@ -39,12 +59,13 @@ final class ServiceProcess implements AutoCloseable {
      * @param jar      the service jar (its libs/ beside it)
      * @param engine   the local engine
      * @param settings further {@code -Dkey=value} configuration (e.g. {@code dynamodb.connections})
+     * @param setup    auth and tracing of this run
      * @param log      where the service's output goes
      * @return the starting service
      * @throws IOException if the process cannot start
      */
-    static ServiceProcess start(String java, List<String> javaOpts, Path jar, URI engine, List<String> settings, Path log)
-            throws IOException {
+    static ServiceProcess start(String java, List<String> javaOpts, Path jar, URI engine, List<String> settings,
+                                Setup setup, Path log) throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>();
         command.add(java);
@@ -53,15 +74,20 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-Dserver.port=" + port);
         command.add("-Ddynamodb.endpoint=" + engine);
         command.addAll(settings);
+        command.addAll(setup.settings());
         command.add("-jar");
         command.add(jar.toString());
-        long start = System.nanoTime();
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        // Tracing is on only when the run asks for it: an OTEL_* variable of the shell that
+        // started the bench must not export the service's spans somewhere else.
+        builder.environment().keySet().removeIf(name -> name.startsWith("OTEL_"));
+        builder.environment().putAll(setup.environment());
+        long start = System.nanoTime();
+        Process process = builder.start();
         Children.register(process);
-        return new ServiceProcess(process, port, start, log);
+        return new ServiceProcess(process, port, start, log, setup.authorization());
     }
 
     /**
@@ -77,6 +103,11 @@ final class ServiceProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The Authorization header of requests to this service, or null. */
+    String authorization() {
+        return authorization;
     }
 
     long pid() {
@@ -102,7 +133,7 @@ final class ServiceProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("The service exited with " + process.exitValue() + "; see " + log + ":\n" + tail());
             }
-            try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(5))) {
+            try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(5), authorization)) {
                 Response response = http.send("GET", target, null, null, null);
                 if (response.status() == 200) {
                     return System.nanoTime();
@@ -136,7 +167,7 @@ final class ServiceProcess implements AutoCloseable {
     Report.Memory memory(String when) throws IOException {
         long used = -1;
         long committed = -1;
-        try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(10))) {
+        try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(10), authorization)) {
             Response metrics = http.send("GET", "/observe/metrics", null, null, null);
             // Micrometer's JVM meters, one line per heap pool (eden, survivor, tenured): sum them.
             for (String line : metrics.bodyText().split("\n")) {
