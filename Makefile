@@ -74,7 +74,7 @@ clean: ## Remove build output (keeps the local engine's data in .data/)
 # `make bench` runs everything (about 8 minutes on 2 cores); `make bench BENCH_QUICK=1` checks
 # it all in about 4. Empty variables keep the benchmark's defaults (full: 5 s a cell, 30 s
 # warm-up, 100,000 products for the scale test; quick: 2 s, 10 s, 20,000). Results: a markdown
-# report on stdout, JSON in bench/results/; docs/PERFORMANCE.md says how to read them.
+# report on stdout, JSON and PNG charts in bench/results/; docs/PERFORMANCE.md says how to read them.
 BENCH_QUICK ?=
 BENCH_DURATION ?=
 BENCH_WARMUP ?=
@@ -83,17 +83,27 @@ BENCH_OPERATIONS ?= get,post,put,query,list
 BENCH_PHASES ?= load,scale,decisions,startup
 # Total requests/s for a fixed-rate run (latency without coordinated omission); 0 = closed loop.
 BENCH_RATE ?= 0
+# off, or jwt: the service checks an RS256 token on every request (key pair and JWKS made by the run).
+BENCH_AUTH ?= off
+# off, or a sampling ratio (0.1, 1.0): the service exports spans to an OTLP sink in the benchmark.
+BENCH_TRACING ?= off
 # Anything else, e.g. BENCH_ARGS='--service-settings=-Ddynamodb.connections=64 --direct-client=crt'
 BENCH_ARGS ?=
 BENCH_JAR := bench/target/product-bench.jar
 
 .PHONY: bench
-bench: check-jdk build engine-deps ## Load, scale, start-up and memory benchmark, service vs direct SDK (BENCH_QUICK=1: short)
-	"$(JAVA)" -Xmx1g --enable-native-access=ALL-UNNAMED -jar $(BENCH_JAR) \
+bench: check-jdk build engine-deps ## Load, scale, start-up and memory benchmark, service vs direct SDK, with charts (BENCH_QUICK=1: short)
+	"$(JAVA)" -Xmx1g --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -jar $(BENCH_JAR) \
 	  --java="$(JAVA)" --java-opts="$(JAVA_OPTS)" --service-jar=$(SERVICE_JAR) \
 	  --concurrency=$(BENCH_CONCURRENCY) --operations=$(BENCH_OPERATIONS) --phases=$(BENCH_PHASES) --rate=$(BENCH_RATE) \
+	  --auth=$(BENCH_AUTH) --tracing=$(BENCH_TRACING) \
 	  $(if $(BENCH_QUICK),--quick) $(if $(BENCH_DURATION),--duration=$(BENCH_DURATION)) \
 	  $(if $(BENCH_WARMUP),--warmup=$(BENCH_WARMUP)) $(BENCH_ARGS)
+
+.PHONY: bench-charts
+bench-charts: check-jdk ## Redraw the PNG charts in bench/results/ from bench/results/latest.json, without measuring
+	@test -f $(BENCH_JAR) || { echo "No $(BENCH_JAR): run 'make bench' first." >&2; exit 1; }
+	"$(JAVA)" -Djava.awt.headless=true -cp $(BENCH_JAR) org.productservice.bench.Charts bench/results/latest.json bench/results
 
 .PHONY: bench-startup
 bench-startup: ## Start-up only: time to ready and to the first GET, with and without the JDK 25 AOT cache

@@ -148,6 +148,7 @@ public final class Bench {
                                 + ") for " + Report.fmt(serviceRequests, 0) + " requests to the services: "
                                 + Report.fmt(serviceRequests == 0 ? Double.NaN : (double) sink.spans() / serviceRequests, 3)
                                 + " spans per request at a sampling ratio of " + options.tracingRatio()
+                                + (sink.exports() == 0 ? " (no exports at all: is the service's tracing support in this build?)" : "")
                                 + ". Per cell (column Spans/req) the figure is approximate: the exporter sends in batches"
                                 + " (every 5 s by default), so spans can land in the next cell.");
         }
@@ -270,8 +271,8 @@ public final class Bench {
         String section = options.rate() > 0
                 ? "Throughput and latency at a fixed rate of " + Report.fmt(options.rate(), 0)
                         + " requests/s (latency from the intended start: no coordinated omission)"
-                : "Throughput and latency, closed loop (" + options.duration().toMillis() / 1000.0 + " s a cell)";
-        section += "; " + options.authLabel() + ", " + options.tracingLabel();
+                : "Throughput and latency, closed loop, " + options.duration().toMillis() / 1000.0 + " s a cell";
+        section += " — " + options.authLabel() + ", " + options.tracingLabel();
         for (String operation : options.operations()) {
             for (int connections : options.concurrency()) {
                 measure(section, operation, connections, "service", serviceCalls.named(operation),

@@ -153,6 +153,7 @@ public final class Charts {
         matrix.forEach(r -> connections.add((int) number(r, "connections")));
         for (String side : List.of("service", "direct")) {
             String process = side.equals("service") ? "service" : "engine";
+            int shade = 0;
             for (int conn : connections) {
                 List<Number> values = new ArrayList<>();
                 boolean any = false;
@@ -165,8 +166,11 @@ public final class Charts {
                     values.add(Math.max(0, micros));
                 }
                 if (any) {
+                    // Blues for the service, oranges for the engine, darker with more connections.
+                    Color base = side.equals("service") ? SERVICE : DIRECT;
                     chart.addSeries(side.equals("service") ? "service, " + conn + " conn" : "engine (direct), " + conn + " conn",
-                                    operations, values);
+                                    operations, values)
+                            .setFillColor(shade(base, shade++, connections.size()));
                 }
             }
         }
@@ -190,7 +194,8 @@ public final class Charts {
                 .yAxisTitle("req/s").build();
         style(chart);
         chart.getStyler().setYAxisMin(0.0);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         XYSeries curve = chart.addSeries("req/s in each step", x, y);
         curve.setMarker(SeriesMarkers.CIRCLE);
         curve.setLineColor(SERVICE);
@@ -207,6 +212,14 @@ public final class Charts {
             warmLine.setLineColor(Color.GRAY);
         }
         return chart;
+    }
+
+    private static Color shade(Color base, int index, int count) {
+        // From light (index 0) to the base colour (last index).
+        double light = count <= 1 ? 0 : 0.55 * (count - 1 - index) / (count - 1);
+        return new Color((int) (base.getRed() + (255 - base.getRed()) * light),
+                         (int) (base.getGreen() + (255 - base.getGreen()) * light),
+                         (int) (base.getBlue() + (255 - base.getBlue()) * light));
     }
 
     private static void style(Chart<?, ?> chart) {
