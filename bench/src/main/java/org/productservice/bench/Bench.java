@@ -82,6 +82,10 @@ public final class Bench {
             }
             // Every service has stopped now, and an exporter flushes its spans when its JVM stops.
             reportAuthAndTracing(HttpConnection.requestsSent() - sentBefore);
+            String slowest = report.slowestNote(options.deadline(), options.deadlineMargin());
+            if (slowest != null) {
+                report.note(slowest);
+            }
         } finally {
             if (issuer != null) {
                 issuer.close();

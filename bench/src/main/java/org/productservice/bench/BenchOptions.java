@@ -39,7 +39,9 @@ record BenchOptions(Path serviceJar,
                     Path results,
                     boolean quick,
                     boolean jwtAuth,
-                    double tracingRatio) {
+                    double tracingRatio,
+                    Duration deadline,
+                    Duration deadlineMargin) {
 
     /** The container image's JVM flags (service/Dockerfile, Makefile JAVA_OPTS). */
     static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError";
@@ -94,7 +96,9 @@ record BenchOptions(Path serviceJar,
                 Path.of(values.getOrDefault("results", "bench/results")),
                 quick,
                 auth(values.getOrDefault("auth", "off")),
-                tracing(values.getOrDefault("tracing", "off")));
+                tracing(values.getOrDefault("tracing", "off")),
+                values.containsKey("deadline") ? duration(values.get("deadline")) : null,
+                duration(values.getOrDefault("deadline-margin", "250ms")));
         if (options.products() < 1_000 || options.scaleProducts() < options.products()) {
             throw new IllegalArgumentException("Need products >= 1000 and scale-products >= products");
         }

@@ -124,6 +124,36 @@ final class Report {
                 .findFirst();
     }
 
+    /**
+     * The slowest request of the run, and whether any came later than a deadline plus a margin
+     * (issue 14's request deadline: with faults injected, no answer may come later).
+     *
+     * @param deadline the service's request deadline, or null to report the slowest request only
+     * @param margin   allowance for the network, the generator and scheduling
+     * @return the note, or null when nothing was measured
+     */
+    String slowestNote(Duration deadline, Duration margin) {
+        Optional<LoadRow> slowest = load.stream()
+                .filter(r -> !Double.isNaN(r.result().maxMillis()))
+                .max(java.util.Comparator.comparingDouble(r -> r.result().maxMillis()));
+        if (slowest.isEmpty()) {
+            return null;
+        }
+        LoadRow s = slowest.get();
+        String text = "Slowest request of the run: " + fmt(s.result().maxMillis(), 1) + " ms (" + s.label() + ", "
+                + s.connections() + " conn, " + s.side() + ").";
+        if (deadline == null) {
+            return text;
+        }
+        double limit = (deadline.toNanos() + margin.toNanos()) / 1e6;
+        List<String> late = load.stream()
+                .filter(r -> r.side().equals("service") && r.result().maxMillis() > limit)
+                .map(r -> r.label() + "/" + r.connections() + " " + fmt(r.result().maxMillis(), 0) + " ms")
+                .toList();
+        return text + " Deadline " + fmt(deadline.toMillis(), 0) + " ms + margin " + fmt(margin.toMillis(), 0) + " ms: "
+                + (late.isEmpty() ? "no service answer later." : "**later answers** in " + String.join(", ", late) + ".");
+    }
+
     /** A row of the load matrix (closed loop or fixed rate), whatever the run's labels. */
     Optional<LoadRow> matrixRow(String operation, int connections, String side) {
         return load.stream()

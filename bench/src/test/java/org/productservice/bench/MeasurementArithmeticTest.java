@@ -131,4 +131,22 @@ class MeasurementArithmeticTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.auth("basic"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--auth is off or jwt");
     }
+
+    @Test
+    void slowestNoteNamesTheCellAndChecksTheDeadlinePlusMargin() {
+        Report report = new Report();
+        Map<String, Double> cpu = Map.of("service", 0.5);
+        report.add(new Report.LoadRow("Throughput", "get", 16, "service", result(100, 0, Duration.ofSeconds(1), 120_000, 1_000), cpu));
+        report.add(new Report.LoadRow("Throughput", "post", 64, "service", result(100, 2, Duration.ofSeconds(1), 3_400_000, 1_000), cpu));
+        report.add(new Report.LoadRow("Throughput", "post", 64, "direct", result(100, 0, Duration.ofSeconds(1), 3_900_000, 1_000), cpu));
+
+        assertThat(report.slowestNote(null, Duration.ZERO))
+                .isEqualTo("Slowest request of the run: 3,900.0 ms (post, 64 conn, direct).");
+        // Only the service's answers are held to its deadline: 3,400 ms > 3,000 + 250.
+        assertThat(report.slowestNote(Duration.ofSeconds(3), Duration.ofMillis(250)))
+                .endsWith("Deadline 3,000 ms + margin 250 ms: **later answers** in post/64 3,400 ms.");
+        assertThat(report.slowestNote(Duration.ofSeconds(3), Duration.ofMillis(500)))
+                .endsWith("Deadline 3,000 ms + margin 500 ms: no service answer later.");
+        assertThat(new Report().slowestNote(null, Duration.ZERO)).isNull();
+    }
 }
