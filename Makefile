@@ -105,6 +105,15 @@ bench-charts: check-jdk ## Redraw the PNG charts in bench/results/ from bench/re
 	@test -f $(BENCH_JAR) || { echo "No $(BENCH_JAR): run 'make bench' first." >&2; exit 1; }
 	"$(JAVA)" -Djava.awt.headless=true -cp $(BENCH_JAR) org.productservice.bench.Charts bench/results/latest.json bench/results
 
+# `make bench-compare BASELINE=bench/results/bench-<a>.json VARIANT=bench/results/bench-<b>.json`
+BASELINE ?=
+VARIANT ?= bench/results/latest.json
+
+.PHONY: bench-compare
+bench-compare: check-jdk ## Two reports side by side, e.g. auth off vs on (BASELINE=<json> VARIANT=<json>, default latest)
+	@test -n "$(BASELINE)" -a -f $(BENCH_JAR) || { echo "Usage: make bench-compare BASELINE=<report.json> [VARIANT=<report.json>], after 'make bench'" >&2; exit 1; }
+	"$(JAVA)" -cp $(BENCH_JAR) org.productservice.bench.Compare "$(BASELINE)" "$(VARIANT)"
+
 .PHONY: bench-startup
 bench-startup: ## Start-up only: time to ready and to the first GET, with and without the JDK 25 AOT cache
 	@$(MAKE) bench BENCH_PHASES=startup
