@@ -320,6 +320,45 @@ class AuthenticationTest {
     }
 
     @Test
+    void theAccessLogNamesThePrincipalButNeverTheToken() throws Exception {
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                lines.add(org.productservice.logging.LogFormat.JSON.formatter().format(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger access = java.util.logging.Logger.getLogger("org.productservice.access");
+        java.util.logging.Level level = access.getLevel();
+        access.setLevel(java.util.logging.Level.INFO);
+        access.addHandler(capture);
+        String token = rsaToken(rsa, claims(issuer, "logged-client", "products.read").build());
+        try {
+            api.get("/products", "Authorization", bearer(token), "X-Request-Id", "principal-log-1");
+            for (int i = 0; i < 100 && lines.stream().noneMatch(l -> l.contains("principal-log-1")); i++) {
+                Thread.sleep(20);
+            }
+        } finally {
+            access.removeHandler(capture);
+            access.setLevel(level);
+        }
+
+        String line = lines.stream().filter(l -> l.contains("principal-log-1")).findFirst().orElseThrow();
+        JsonNode entry = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertThat(entry.get("principal").asText()).isEqualTo("logged-client");
+        assertThat(entry.get("status").asInt()).isEqualTo(200);
+        assertThat(line).doesNotContain(token.split("\\.")[2]);
+    }
+
+    @Test
     void sixtyFourConcurrentCallsFetchNoKeys() throws Exception {
         String token = token("products.read");
         api.get("/products", "Authorization", bearer(token));
