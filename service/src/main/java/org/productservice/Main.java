@@ -88,12 +88,13 @@ public final class Main {
         exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
 
         String base = "http://localhost:" + server.port();
-        LOGGER.log(Level.INFO, () -> String.join(System.lineSeparator(),
-                "product-service is up on " + base,
+        // One record per line: the log formats escape line breaks inside a message (log injection).
+        List.of("product-service is up on " + base,
                 "  API      " + base + "/products",
                 "  docs     " + base + "/docs (OpenAPI: " + base + "/openapi)",
                 "  health   " + base + "/observe/health (live, ready, started)",
-                "  metrics  " + base + "/observe/metrics"));
+                "  metrics  " + base + "/observe/metrics")
+                .forEach(line -> LOGGER.log(Level.INFO, line));
     }
 
     /**
