@@ -433,6 +433,40 @@ class AuthenticationTest {
     }
 
     @Test
+    void cognitoStyleTokensUseClientIdAsAudienceAndPrincipalWithPrefixedScopes() throws Exception {
+        WebServer cognito = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
+                                                        "auth.claims.audience", "client_id",
+                                                        "auth.audience", "app-client-1",
+                                                        "auth.scopes.read", "product-api/products.read",
+                                                        "auth.scopes.write", "product-api/products.write"));
+        try {
+            Api client = new Api(cognito.port());
+            Instant now = Instant.now();
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                    .issuer(issuer.issuer())
+                    .claim("client_id", "app-client-1")
+                    .claim("token_use", "access")
+                    .claim("scope", "product-api/products.read")
+                    .expirationTime(Date.from(now.plusSeconds(300)));
+
+            Api.Response read = client.get("/products", "Authorization", bearer(rsaToken(rsa, claims.build())));
+            Api.Response write = client.create(Api.json(Map.of("name", "c", "description", "d")),
+                                               "Authorization", bearer(rsaToken(rsa, claims.build())));
+            Api.Response otherClient = client.get("/products", "Authorization",
+                                                  bearer(rsaToken(rsa, claims.claim("client_id", "app-client-2").build())));
+
+            assertThat(read.status()).as(read.body()).isEqualTo(200);
+            assertThat(write.status()).isEqualTo(403);
+            assertThat(write.header("WWW-Authenticate"))
+                    .hasValue(CHALLENGE + ", error=\"insufficient_scope\", scope=\"product-api/products.write\"");
+            assertThat(otherClient.status()).isEqualTo(401);
+            assertThat(otherClient.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("wrong audience"));
+        } finally {
+            cognito.stop();
+        }
+    }
+
+    @Test
     void withNoKeysEverFetchedCallsGet503AndReadinessIsDown() throws Exception {
         try (JwksServer broken = new JwksServer()) {
             broken.publish(rsa);
