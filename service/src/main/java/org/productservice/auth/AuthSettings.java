@@ -11,7 +11,7 @@ import io.helidon.config.Config;
  * Settings of bearer-token authentication, from the {@code auth} config node (environment:
  * {@code AUTH_MODE}, {@code AUTH_ISSUER}, {@code AUTH_JWKS}, {@code AUTH_AUDIENCE},
  * {@code AUTH_CLAIMS_AUDIENCE}, {@code AUTH_SCOPES_READ}, {@code AUTH_SCOPES_WRITE}, {@code AUTH_SKEW},
- * {@code AUTH_KEYS_REFRESH}, {@code AUTH_KEYS_TTL}, {@code AUTH_KEYS_TIMEOUT}).
+ * {@code AUTH_KEYS_REFRESH}, {@code AUTH_KEYS_TTL}, {@code AUTH_KEYS_TIMEOUT}, {@code AUTH_CACHE_TOKENS}).
  *
  * @param mode          {@code jwt} (every /products call needs a token) or {@code none}
  * @param issuer        the {@code iss} tokens must carry
@@ -25,10 +25,11 @@ import io.helidon.config.Config;
  *                      cannot make the service fetch more often)
  * @param keysTtl       age after which cached keys are refreshed in the background
  * @param keysTimeout   time limit of one fetch
+ * @param tokenCache    most verified tokens remembered until they expire (0: none)
  */
 public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String audience, String audienceClaim,
                            String readScope, String writeScope, Duration skew, Duration keysRefresh,
-                           Duration keysTtl, Duration keysTimeout) {
+                           Duration keysTtl, Duration keysTimeout, int tokenCache) {
 
     /** Whether calls need a token. */
     public enum Mode {
@@ -49,6 +50,9 @@ public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String 
                 throw new IllegalArgumentException("auth.audience is not set: set AUTH_AUDIENCE to the audience "
                                                            + "tokens are issued for");
             }
+        }
+        if (tokenCache < 0) {
+            throw new IllegalArgumentException("auth.cache.tokens must not be negative");
         }
         if (skew.isNegative() || keysRefresh.isNegative() || !keysTtl.isPositive() || !keysTimeout.isPositive()) {
             throw new IllegalArgumentException("auth.skew and auth.keys.refresh must not be negative, "
@@ -80,6 +84,7 @@ public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String 
                                 auth.get("skew").as(Duration.class).orElse(Duration.ofSeconds(60)),
                                 auth.get("keys.refresh").as(Duration.class).orElse(Duration.ofSeconds(30)),
                                 auth.get("keys.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)),
-                                auth.get("keys.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)));
+                                auth.get("keys.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)),
+                                auth.get("cache.tokens").asInt().orElse(10_000));
     }
 }

@@ -50,6 +50,7 @@ public final class KeySource {
     private volatile long fetchedAt;
     private volatile long lastAttempt;
     private volatile boolean attempted;
+    private volatile long generation;
 
     /**
      * Creates the source; nothing is fetched until {@link #start()} or the first token.
@@ -94,6 +95,20 @@ public final class KeySource {
             throw new KeysUnavailableException(retryAfter());
         }
         return Optional.ofNullable(current.getKeyByKeyId(kid));
+    }
+
+    /**
+     * The version of the key set in use, which changes whenever a fetch brings different keys.
+     * Also starts a background refresh when the keys are older than {@code auth.keys.ttl}, since
+     * calls served from the token cache never ask for a key.
+     *
+     * @return generation number
+     */
+    long generation() {
+        if (keys != null && System.nanoTime() - fetchedAt > settings.keysTtl().toNanos()) {
+            refreshInBackground();
+        }
+        return generation;
     }
 
     /**
@@ -143,6 +158,9 @@ public final class KeySource {
             lastAttempt = now;
             try {
                 JWKSet fetched = fetch();
+                if (keys == null || !keys.toString().equals(fetched.toString())) {
+                    generation++;
+                }
                 keys = fetched;
                 fetchedAt = System.nanoTime();
                 LOGGER.log(Level.DEBUG, () -> "Fetched " + fetched.size() + " signing keys from " + jwksUri);

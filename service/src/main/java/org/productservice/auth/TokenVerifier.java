@@ -41,11 +41,13 @@ final class TokenVerifier {
     private final AuthSettings settings;
     private final KeySource keys;
     private final Clock clock;
+    private final VerifiedTokens verified;
 
     TokenVerifier(AuthSettings settings, KeySource keys, Clock clock) {
         this.settings = settings;
         this.keys = keys;
         this.clock = clock;
+        this.verified = new VerifiedTokens(settings.tokenCache());
     }
 
     /**
@@ -60,6 +62,18 @@ final class TokenVerifier {
         if (token.length() > MAX_TOKEN_CHARS) {
             throw new InvalidTokenException(Refusal.MALFORMED, "token too long");
         }
+        long generation = keys.generation();
+        Instant now = clock.instant();
+        Optional<VerifiedToken> cached = verified.find(token, generation, now);
+        if (cached.isPresent()) {
+            return cached.get();
+        }
+        VerifiedToken result = verifyNow(token, now);
+        verified.put(token, generation, result.expiresAt().plus(settings.skew()), result, now);
+        return result;
+    }
+
+    private VerifiedToken verifyNow(String token, Instant now) {
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -89,7 +103,7 @@ final class TokenVerifier {
         } catch (ParseException e) {
             throw new InvalidTokenException(Refusal.MALFORMED, "claims are not a JSON object");
         }
-        return checkClaims(claims);
+        return checkClaims(claims, now);
     }
 
     private static boolean verifies(SignedJWT jwt, JWSAlgorithm algorithm, JWK key) {
@@ -115,11 +129,10 @@ final class TokenVerifier {
         }
     }
 
-    private VerifiedToken checkClaims(JWTClaimsSet claims) {
+    private VerifiedToken checkClaims(JWTClaimsSet claims, Instant now) {
         if (!settings.issuer().equals(claims.getIssuer())) {
             throw new InvalidTokenException(Refusal.ISSUER, "wrong issuer");
         }
-        Instant now = clock.instant();
         Date expires = claims.getExpirationTime();
         if (expires == null) {
             throw new InvalidTokenException(Refusal.MALFORMED, "token has no expiry");

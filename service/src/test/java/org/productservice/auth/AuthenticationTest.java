@@ -413,6 +413,31 @@ class AuthenticationTest {
     }
 
     @Test
+    void aKeyRemovedByTheIssuerStopsWorkingEvenForTokensAlreadyAccepted() throws Exception {
+        RSAKey doomed = new RSAKeyGenerator(2048).keyID("doomed-" + UUID.randomUUID()).generate();
+        issuer.publish(doomed, rsa, ec);
+        Thread.sleep(1100);
+        String token = rsaToken(doomed, claims(issuer, "doomed", "products.read").build());
+        try {
+            assertThat(api.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
+            assertThat(api.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
+
+            issuer.publish(rsa, ec);
+            Thread.sleep(1100);
+            // Any unknown kid makes the service fetch the keys again; then the removed key is gone.
+            api.get("/products", "Authorization", bearer(rsaToken(new RSAKeyGenerator(2048).keyID("probe").generate(),
+                                                                  claims(issuer, "x", BOTH).build())));
+            Api.Response refused = api.get("/products", "Authorization", bearer(token));
+
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.header("WWW-Authenticate")).hasValue(
+                    CHALLENGE + ", error=\"invalid_token\", error_description=\"unknown key id\"");
+        } finally {
+            issuer.publish(rsa, ec);
+        }
+    }
+
+    @Test
     void anIssuerOutageWithKeysCachedKeepsCallsWorking() throws Exception {
         api.get("/products", "Authorization", bearer(token("products.read")));
         issuer.down(true);
