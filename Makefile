@@ -16,6 +16,10 @@ JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(JAVA_HOME)/
 export MAVEN_OPTS += $(if $(filter-out 21 22 23,$(JAVA_MAJOR)),--sun-misc-unsafe-memory-access=allow)
 
 PORT ?= 8080
+# `make run AUTH=jwt`: /products needs a bearer token, checked against a development key pair
+# in .data/auth/ (scripts/dev-auth.sh); `make token` prints one. Default: no authentication.
+AUTH ?= none
+SCOPES ?= products.read products.write
 ENGINE_PORT ?= 8000
 DATA_DIR ?= .data/dynalite
 ADMIN_PORT ?= 8001
@@ -34,16 +38,21 @@ help: ## Show this help
 ##@ Development
 
 .PHONY: run
-run: check-jdk build engine-deps ## Serve the API on :8080 against the local engine on :8000 (data kept in .data/)
+run: check-jdk build engine-deps ## Serve the API on :8080 against the local engine on :8000 (data kept in .data/; AUTH=jwt: tokens needed)
 	@if (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null; then \
 	  echo "Port $(ENGINE_PORT) is taken (another 'make run'?): stop it, or use ENGINE_PORT=8001 make run" >&2; exit 1; fi
 	@mkdir -p $(DATA_DIR)
 	@trap 'kill $$engine 2>/dev/null || true; wait $$engine 2>/dev/null || true' EXIT; \
 	node local/engine.js --port $(ENGINE_PORT) --path $(DATA_DIR) & engine=$$!; \
 	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
+	env $(if $(filter jwt,$(AUTH)),$$(scripts/dev-auth.sh env)) \
 	"$(JAVA)" $(JAVA_OPTS) -Dconfig.profile=local -Dserver.port=$(PORT) \
 	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR) \
 	  || test $$? -eq 130  # Ctrl-C (SIGINT) is the normal way to stop
+
+.PHONY: token
+token: ## Print a development token for `make run AUTH=jwt` (SCOPES="products.read products.write")
+	@scripts/dev-auth.sh token "$(SCOPES)"
 
 .PHONY: test
 test: check-jdk engine-deps ## Build everything and run every test

@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.config.Config;
@@ -21,8 +22,12 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.health.HealthObserverConfig;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 
+import org.productservice.auth.AuthSettings;
+import org.productservice.auth.Authentication;
+import org.productservice.auth.Principal;
 import org.productservice.docs.ApiDocs;
 import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbHealthCheck;
@@ -67,20 +72,29 @@ public final class Main {
         Config.global(config);
         LogFormat.parse(config.get("log.format").asString().orElse("json")).install();
 
-        WebServer server = WebServer.builder()
-                .update(builder -> configure(builder, config))
-                .build()
-                .start();
+        WebServer server;
+        try {
+            server = WebServer.builder()
+                    .update(builder -> configure(builder, config))
+                    .build()
+                    .start();
+        } catch (IllegalArgumentException missingOrInvalidSetting) {
+            // Settings are checked before anything starts; the message names the key and its variable.
+            LOGGER.log(Level.ERROR, "product-service cannot start: " + missingOrInvalidSetting.getMessage());
+            System.exit(2);
+            return;
+        }
 
         exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
 
         String base = "http://localhost:" + server.port();
-        LOGGER.log(Level.INFO, () -> String.join(System.lineSeparator(),
-                "product-service is up on " + base,
+        // One record per line: the log formats escape line breaks inside a message (log injection).
+        List.of("product-service is up on " + base,
                 "  API      " + base + "/products",
                 "  docs     " + base + "/docs (OpenAPI: " + base + "/openapi)",
                 "  health   " + base + "/observe/health (live, ready, started)",
-                "  metrics  " + base + "/observe/metrics"));
+                "  metrics  " + base + "/observe/metrics")
+                .forEach(line -> LOGGER.log(Level.INFO, line));
     }
 
     /**
@@ -117,7 +131,9 @@ public final class Main {
         // The connection pool defaults to the request concurrency limit: no request waits for a connection.
         DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"), limits.concurrency());
         ProductApiSettings api = ProductApiSettings.create(config.get("api"));
+        AuthSettings auth = AuthSettings.create(config.get("auth"));
         MeterRegistry registry = Metrics.globalRegistry();
+        Optional<Authentication> authentication = security(auth, registry);
 
         JvmMetrics.bind(registry);
         DynamoDbMetrics dynamoDbMetrics = new DynamoDbMetrics(registry);
@@ -133,8 +149,19 @@ public final class Main {
 
         server.config(config.get("server"));
         limits.apply(server);
-        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
-                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService, docs));
+        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
+                                  authentication))
+                .routing(routing -> routing(routing, new RequestObserver(registry, Principal::nameOf), errors,
+                                            authentication, productService, docs));
+    }
+
+    /** Bearer-token authentication of /products when {@code auth.mode} is {@code jwt}; nothing when {@code none}. */
+    private static Optional<Authentication> security(AuthSettings auth, MeterRegistry registry) {
+        if (auth.mode() == AuthSettings.Mode.NONE) {
+            LOGGER.log(Level.WARNING, "auth.mode is none: /products is served without authentication");
+            return Optional.empty();
+        }
+        return Optional.of(Authentication.start(auth, registry));
     }
 
     /**
@@ -143,23 +170,25 @@ public final class Main {
      * @param routing        routing builder
      * @param observer       request id, access log and request metrics
      * @param errors         exception-to-problem mapping
+     * @param authentication bearer-token check in front of the API, if on
      * @param productService the Product API
      * @param docs           OpenAPI document and Swagger UI
      */
     static void routing(HttpRouting.Builder routing, RequestObserver observer, ErrorHandling errors,
-                        ProductService productService, ApiDocs docs) {
+                        Optional<Authentication> authentication, ProductService productService, ApiDocs docs) {
         routing.addFilter(observer);
         errors.register(routing);
+        authentication.ifPresent(auth -> routing.register("/products", auth));
         routing.register("/products", productService);
         docs.register(routing);
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
-                                          TableBootstrap bootstrap) {
+                                          TableBootstrap bootstrap, Optional<Authentication> authentication) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
-        HealthObserver health = HealthObserver.builder()
+        HealthObserverConfig.Builder health = HealthObserver.builder()
                 .details(true)
                 .useSystemServices(false)
                 .addCheck(HealthChecks.deadlockCheck(), HealthCheckType.LIVENESS)
@@ -168,11 +197,11 @@ public final class Main {
                                   .status(bootstrap.done())
                                   .detail("tables", bootstrap.done() ? "ready" : "waiting for DynamoDB")
                                   .build(),
-                          HealthCheckType.STARTUP, "tables")
-                .build();
+                          HealthCheckType.STARTUP, "tables");
+        authentication.ifPresent(auth -> health.addCheck(auth.readiness()));
         return ObserveFeature.builder()
                 .endpoint(endpoint)
-                .addObserver(health)
+                .addObserver(health.build())
                 .addObserver(MetricsObserver.create())
                 .build();
     }

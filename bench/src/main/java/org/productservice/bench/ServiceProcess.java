@@ -73,6 +73,10 @@ final class ServiceProcess implements AutoCloseable {
         command.add("-Dserver.host=127.0.0.1");
         command.add("-Dserver.port=" + port);
         command.add("-Ddynamodb.endpoint=" + engine);
+        // Production has no built-in cursor key and needs tokens; the benchmark runs without auth
+        // (settings may override both, e.g. -Dauth.mode=jwt with an issuer).
+        command.add("-Dauth.mode=none");
+        command.add("-Dapi.cursor.secret=bench-only-cursor-key");
         command.addAll(settings);
         command.addAll(setup.settings());
         command.add("-jar");

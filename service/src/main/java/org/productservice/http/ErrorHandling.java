@@ -12,9 +12,6 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
-import org.productservice.product.ProductNotFoundException;
-import org.productservice.product.VersionMismatchException;
-
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -42,14 +39,8 @@ public final class ErrorHandling {
      * @param routing routing to add them to
      */
     public void register(HttpRouting.Builder routing) {
+        // Features' failures extend ProblemException and carry their own status and headers.
         routing.error(ProblemException.class, ErrorHandling::problem)
-                .error(ProductNotFoundException.class, (req, res, e) ->
-                        Problems.send(req, res, Status.NOT_FOUND_404, "No product with id " + e.id(), List.of()))
-                .error(VersionMismatchException.class, (req, res, e) ->
-                        Problems.send(req, res, Status.PRECONDITION_FAILED_412,
-                                      "The product has changed: it is at version " + e.currentVersion()
-                                              + " (ETag \"" + e.currentVersion() + "\"). Read it again and retry.",
-                                      List.of()))
                 .error(HttpException.class, (req, res, e) ->
                         Problems.send(req, res, e.status(), safeDetail(e.status(), e.getMessage()), List.of()))
                 .error(RequestException.class, (req, res, e) ->

@@ -6,10 +6,12 @@ import java.util.Map;
 import io.helidon.http.Status;
 
 /**
- * A client error to answer with an {@code application/problem+json} response. Thrown by
- * handlers; turned into a response in one place, {@link ErrorHandling}.
+ * A failure to answer with an {@code application/problem+json} response. Thrown by handlers
+ * and filters; turned into a response in one place, {@link ErrorHandling}. Each feature's own
+ * failures extend it (or create it) with their status, detail and headers, so that the
+ * {@code http} package needs to know no feature.
  */
-public final class ProblemException extends RuntimeException {
+public class ProblemException extends RuntimeException {
     private final Status status;
     private final List<FieldError> errors;
     private final Map<String, String> headers;

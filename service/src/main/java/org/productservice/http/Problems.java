@@ -22,6 +22,9 @@ public final class Problems {
     /** Media type of problem responses. */
     public static final String MEDIA_TYPE = "application/problem+json";
 
+    /** Most per-field errors listed in one answer; the rest are counted in {@code errors_omitted}. */
+    public static final int MAX_LISTED_ERRORS = 10;
+
     private static final JsonFactory JSON = new JsonFactory();
 
     private Problems() {
@@ -54,14 +57,18 @@ public final class Problems {
             json.writeStringField("instance", instance);
             json.writeStringField("request_id", requestId);
             if (!errors.isEmpty()) {
+                // A body with thousands of bad fields must not get a thousand-line answer.
                 json.writeArrayFieldStart("errors");
-                for (FieldError error : errors) {
+                for (FieldError error : errors.subList(0, Math.min(errors.size(), MAX_LISTED_ERRORS))) {
                     json.writeStartObject();
                     json.writeStringField("field", error.field());
                     json.writeStringField("message", error.message());
                     json.writeEndObject();
                 }
                 json.writeEndArray();
+                if (errors.size() > MAX_LISTED_ERRORS) {
+                    json.writeNumberField("errors_omitted", errors.size() - MAX_LISTED_ERRORS);
+                }
             }
             json.writeEndObject();
         } catch (IOException e) {

@@ -1,10 +1,14 @@
 package org.productservice.http;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -12,6 +16,8 @@ import java.util.regex.Pattern;
 
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
+import io.helidon.http.Status;
 import io.helidon.logging.common.HelidonMdc;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
@@ -42,17 +48,25 @@ public final class RequestObserver implements Filter {
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     // Routes that did not match any handler share one label, so scanners cannot blow up the metrics.
     private static final String UNMATCHED = "UNMATCHED";
+    // Helidon accepts any token as a method: only the standard ones become labels, the rest one
+    // OTHER label (each label value is a timer kept for the life of the process).
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                                            "OPTIONS", "TRACE", "CONNECT");
+    private static final String OTHER_METHOD = "OTHER";
 
     private final MeterRegistry registry;
+    private final Function<ServerRequest, Optional<String>> principal;
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
     /**
      * Creates the filter.
      *
-     * @param registry where the HTTP timer is registered
+     * @param registry  where the HTTP timer is registered
+     * @param principal who made a request, once served (written in the access log)
      */
-    public RequestObserver(MeterRegistry registry) {
+    public RequestObserver(MeterRegistry registry, Function<ServerRequest, Optional<String>> principal) {
         this.registry = registry;
+        this.principal = principal;
     }
 
     /**
@@ -73,7 +87,8 @@ public final class RequestObserver implements Filter {
                 .orElseGet(() -> UUID.randomUUID().toString());
         req.context().register(new RequestId(id));
         res.header(REQUEST_ID, id);
-        String method = req.prologue().method().text();
+        String rawMethod = req.prologue().method().text();
+        String method = KNOWN_METHODS.contains(rawMethod) ? rawMethod : OTHER_METHOD;
         res.whenSent(() -> {
             long nanos = System.nanoTime() - start;
             String route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
@@ -83,12 +98,17 @@ public final class RequestObserver implements Filter {
                 LogRecord line = new LogRecord(Level.INFO, "{0}");
                 line.setLoggerName(ACCESS.getName());
                 line.setParameters(new Object[] {new AccessLogEntry(id, method, route, req.path().absolute().path(), status,
-                                                                    nanos / 1_000_000.0)});
+                                                                    nanos / 1_000_000.0, principal.apply(req).orElse(null))});
                 ACCESS.log(line);
             }
         });
         HelidonMdc.set(MDC_KEY, id);
         try {
+            if (method.equals(OTHER_METHOD)) {
+                Problems.send(req, res, Status.NOT_IMPLEMENTED_501, "This server does not implement that method.",
+                              List.of());
+                return;
+            }
             chain.proceed();
         } finally {
             HelidonMdc.remove(MDC_KEY);
@@ -134,22 +154,29 @@ public final class RequestObserver implements Filter {
      * @param path       raw path (kept out of metrics, useful in logs)
      * @param status     response status
      * @param durationMs time to the last byte of the response
+     * @param principal  the authenticated caller, null if none
      */
-    public record AccessLogEntry(String requestId, String method, String route, String path, int status, double durationMs) {
+    public record AccessLogEntry(String requestId, String method, String route, String path, int status, double durationMs,
+                                 String principal) {
         /**
          * The fields in log order.
          *
          * @return field name to value
          */
         public Map<String, Object> fields() {
-            return Map.of("request_id", requestId, "method", method, "route", route, "path", path,
-                          "status", status, "duration_ms", Math.round(durationMs * 1000) / 1000.0);
+            Map<String, Object> fields = new HashMap<>(Map.of("request_id", requestId, "method", method, "route", route,
+                                                              "path", path, "status", status,
+                                                              "duration_ms", Math.round(durationMs * 1000) / 1000.0));
+            if (principal != null) {
+                fields.put("principal", principal);
+            }
+            return fields;
         }
 
         @Override
         public String toString() {
             return method + " " + path + " -> " + status + " in " + String.format("%.1f", durationMs) + " ms"
-                    + " (route " + route + ", request " + requestId + ")";
+                    + " (route " + route + ", request " + requestId + (principal == null ? "" : ", principal " + principal) + ")";
         }
     }
 }

@@ -80,7 +80,34 @@ public enum LogFormat {
     private static String stackTrace(Throwable thrown) {
         StringWriter out = new StringWriter();
         thrown.printStackTrace(new PrintWriter(out));
-        return out.toString();
+        // Exception messages can quote client input: only the trace's own line breaks survive.
+        return escape(out.toString(), true);
+    }
+
+    /**
+     * Escapes control characters (C0, DEL, C1, and the Unicode line and paragraph separators) as
+     * a backslash, x and two hex digits (or u and four), so that a logged value (a request path, a header) cannot
+     * forge a log line or send terminal escape sequences.
+     *
+     * @param value          text to log
+     * @param keepLineBreaks whether {@code \n} and {@code \t} stay (stack traces)
+     * @return the text, safe on one line
+     */
+    static String escape(String value, boolean keepLineBreaks) {
+        StringBuilder out = null;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean control = c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\u2028' || c == '\u2029';
+            if (control && !(keepLineBreaks && (c == '\n' || c == '\t'))) {
+                if (out == null) {
+                    out = new StringBuilder(value.length() + 16).append(value, 0, i);
+                }
+                out.append(c <= 0xFF ? String.format("\\x%02X", (int) c) : String.format("\\u%04X", (int) c));
+            } else if (out != null) {
+                out.append(c);
+            }
+        }
+        return out == null ? value : out.toString();
     }
 
     private static final class JsonFormatter extends Formatter {
@@ -98,10 +125,12 @@ public enum LogFormat {
                         && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry entry) {
                     json.writeStringField("message", "request");
                     for (Map.Entry<String, Object> field : entry.fields().entrySet()) {
-                        json.writeObjectField(field.getKey(), field.getValue());
+                        json.writeObjectField(field.getKey(), field.getValue() instanceof String text
+                                ? escape(text, false) : field.getValue());
                     }
                 } else {
-                    json.writeStringField("message", formatMessage(record));
+                    // JSON escapes C0 controls itself; C1 and U+2028/9 are escaped here like in text.
+                    json.writeStringField("message", escape(formatMessage(record), false));
                     String requestId = requestId(record);
                     if (requestId != null) {
                         json.writeStringField("request_id", requestId);
@@ -134,7 +163,7 @@ public enum LogFormat {
                     && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry)) {
                 line.append(" [").append(requestId).append(']');
             }
-            line.append(" ").append(formatMessage(record)).append(System.lineSeparator());
+            line.append(" ").append(escape(formatMessage(record), false)).append(System.lineSeparator());
             if (record.getThrown() != null) {
                 line.append(stackTrace(record.getThrown()));
             }

@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
@@ -18,7 +20,8 @@ import org.productservice.http.ProblemException;
  * previous page ended (id and updated_at of its last product). The MAC (HMAC-SHA256, truncated
  * to 128 bits) covers the payload and the query the cursor belongs to (all products, or one
  * name in one order), so a tampered, truncated or foreign cursor is refused with a 400 instead
- * of silently returning a wrong page.
+ * of silently returning a wrong page. Cursors are made with the current key and accepted with it
+ * or with the previous one, so that the key can be rotated without failing a page request.
  */
 final class Cursors {
     /** Longest cursor accepted; real ones are about 90 characters. */
@@ -31,17 +34,22 @@ final class Cursors {
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
 
     private final SecretKeySpec key;
+    private final List<SecretKeySpec> accepted;
 
     /**
      * Creates the codec.
      *
-     * @param secret MAC key; every instance of the service must share it
+     * @param secret   MAC key; every instance of the service must share it
+     * @param previous the key before the last rotation, accepted on incoming cursors only
      */
-    Cursors(String secret) {
-        if (secret.length() < 16) {
-            throw new IllegalArgumentException("api.cursor.secret must be at least 16 characters");
+    Cursors(String secret, Optional<String> previous) {
+        if (secret.length() < 16 || previous.map(p -> p.length() < 16).orElse(false)) {
+            throw new IllegalArgumentException("api.cursor.secret (API_CURSOR_SECRET) and api.cursor.previous "
+                                                       + "(API_CURSOR_PREVIOUS) must be at least 16 characters");
         }
         this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+        this.accepted = previous.map(p -> List.of(key, new SecretKeySpec(p.getBytes(StandardCharsets.UTF_8), ALGORITHM)))
+                .orElseGet(() -> List.of(key));
     }
 
     /**
@@ -73,7 +81,7 @@ final class Cursors {
      */
     String encode(String scope, Product last) {
         byte[] payload = (last.id() + "|" + last.updatedAt().toEpochMilli()).getBytes(StandardCharsets.UTF_8);
-        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(scope, payload));
+        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(key, scope, payload));
     }
 
     /**
@@ -106,7 +114,11 @@ final class Cursors {
                 || !ENCODER.encodeToString(mac).equals(cursor.substring(dot + 1))) {
             throw invalid();
         }
-        if (!MessageDigest.isEqual(mac, mac(scope, payload))) {
+        boolean authentic = false;
+        for (SecretKeySpec candidate : accepted) {
+            authentic |= MessageDigest.isEqual(mac, mac(candidate, scope, payload));
+        }
+        if (!authentic) {
             throw invalid();
         }
         String[] parts = new String(payload, StandardCharsets.UTF_8).split("\\|", -1);
@@ -120,7 +132,7 @@ final class Cursors {
         }
     }
 
-    private byte[] mac(String scope, byte[] payload) {
+    private static byte[] mac(SecretKeySpec key, String scope, byte[] payload) {
         try {
             // Mac instances are not thread-safe; creating one per call costs about a microsecond.
             Mac mac = Mac.getInstance(ALGORITHM);

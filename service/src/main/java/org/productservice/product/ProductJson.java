@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -21,10 +22,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON wire format of products, in one place: strict parsing of request bodies into
@@ -43,6 +46,8 @@ final class ProductJson {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+    /** Most fields a body may have: every field a product has. Parsing stops at the next one. */
+    private static final int MAX_FIELDS = WRITABLE.size() + READ_ONLY.size();
 
     private ProductJson() {
     }
@@ -50,8 +55,8 @@ final class ProductJson {
     /**
      * Validated fields of a create or replace request.
      *
-     * @param name        trimmed name
-     * @param description description, exactly as sent
+     * @param name        trimmed name, in Unicode normalisation form C
+     * @param description description, in normalisation form C
      */
     record ProductInput(String name, String description) {
     }
@@ -188,7 +193,7 @@ final class ProductJson {
         }
         JsonNode root;
         try (JsonParser parser = FACTORY.createParser(text)) {
-            root = MAPPER.readTree(parser);
+            root = parser.nextToken() == JsonToken.START_OBJECT ? readFields(parser) : MAPPER.readTree(parser);
             if (parser.nextToken() != null) {
                 throw ProblemException.badRequest("body", "unexpected content after the JSON value");
             }
@@ -201,6 +206,24 @@ final class ProductJson {
             throw ProblemException.badRequest("body", "must be a JSON object, not " + describe(root));
         }
         return root;
+    }
+
+    /**
+     * Reads an object's fields one by one, and gives up at the first field beyond {@link #MAX_FIELDS}:
+     * a body of thousands of fields costs neither the parsing of all of them nor an error per field.
+     */
+    private static ObjectNode readFields(JsonParser parser) throws IOException {
+        ObjectNode object = MAPPER.createObjectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            if (object.size() == MAX_FIELDS) {
+                throw ProblemException.badRequest("body", "has more than " + MAX_FIELDS
+                        + " fields; a product has name and description only");
+            }
+            String name = parser.currentName();
+            parser.nextToken();
+            object.set(name, MAPPER.readTree(parser));
+        }
+        return object;
     }
 
     /** Jackson's messages name internal settings after the first line; keep the useful part. */
@@ -242,7 +265,12 @@ final class ProductJson {
     }
 
     private static Optional<String> validName(String raw, List<FieldError> errors) {
-        String name = raw.strip();
+        if (!validUnicode(raw)) {
+            errors.add(new FieldError(Tables.NAME, "must be valid Unicode (no unpaired surrogates)"));
+            return Optional.empty();
+        }
+        // One normal form, so that names that look the same are the same (queries, idempotency).
+        String name = Normalizer.normalize(raw.strip(), Normalizer.Form.NFC);
         int length = name.codePointCount(0, name.length());
         if (length == 0) {
             errors.add(new FieldError(Tables.NAME, "must not be blank"));
@@ -252,22 +280,36 @@ final class ProductJson {
             errors.add(new FieldError(Tables.NAME, "must be valid Unicode (no unpaired surrogates)"));
         } else if (name.codePoints().anyMatch(Character::isISOControl)) {
             errors.add(new FieldError(Tables.NAME, "must not contain control characters"));
+        } else if (name.codePoints().anyMatch(ProductJson::invisible)) {
+            errors.add(new FieldError(Tables.NAME, "must not contain format or separator characters such as "
+                    + "right-to-left overrides, zero-width spaces or line separators"));
         } else {
             return Optional.of(name);
         }
         return Optional.empty();
     }
 
-    private static Optional<String> validDescription(String description, List<FieldError> errors) {
+    private static Optional<String> validDescription(String raw, List<FieldError> errors) {
+        if (!validUnicode(raw)) {
+            errors.add(new FieldError(Tables.DESCRIPTION, "must be valid Unicode (no unpaired surrogates)"));
+            return Optional.empty();
+        }
+        String description = Normalizer.normalize(raw, Normalizer.Form.NFC);
         int length = description.codePointCount(0, description.length());
         if (length > DESCRIPTION_MAX) {
             errors.add(new FieldError(Tables.DESCRIPTION, "must be at most " + DESCRIPTION_MAX + " characters, not " + length));
-        } else if (!validUnicode(description)) {
-            errors.add(new FieldError(Tables.DESCRIPTION, "must be valid Unicode (no unpaired surrogates)"));
+        } else if (description.codePoints().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n')) {
+            errors.add(new FieldError(Tables.DESCRIPTION, "must not contain control characters other than tab and newline"));
         } else {
             return Optional.of(description);
         }
         return Optional.empty();
+    }
+
+    /** Characters that change how a name displays without being seen: Cf (bidi overrides, zero-width), Zl, Zp. */
+    private static boolean invisible(int codePoint) {
+        int type = Character.getType(codePoint);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     /** JSON escapes can encode lone surrogates, which cannot be stored as UTF-8 without loss. */

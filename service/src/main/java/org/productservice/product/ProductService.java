@@ -27,6 +27,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import org.productservice.auth.Principal;
 import org.productservice.http.FieldError;
 import org.productservice.http.ProblemException;
 import org.productservice.product.IdempotencyStore.IdempotencyRecord;
@@ -45,7 +46,8 @@ import org.productservice.product.ProductRepository.ProductPage;
  * </pre>
  *
  * <p>Writes are conditional on the product's version (If-Match / ETag); creates can be made
- * idempotent with an Idempotency-Key header; lists page with opaque cursors.
+ * idempotent with an Idempotency-Key header, which is scoped to the caller (the authenticated
+ * principal); lists page with opaque cursors.
  */
 public final class ProductService implements HttpService {
     private static final HeaderName IDEMPOTENCY_KEY = HeaderNames.create("Idempotency-Key");
@@ -60,6 +62,8 @@ public final class ProductService implements HttpService {
     private static final Pattern ENTITY_TAG = Pattern.compile("(W/)?\"([\\x21\\x23-\\x7E]*)\"");
     private static final Status UNPROCESSABLE_CONTENT = Status.create(422, "Unprocessable Content");
     private static final Set<String> LIST_PARAMETERS = Set.of("name", "order", "limit", "cursor");
+    // With authentication off every caller is the same one.
+    private static final String ANONYMOUS = "anonymous";
 
     private final ProductRepository repository;
     private final IdempotencyStore idempotency;
@@ -82,7 +86,7 @@ public final class ProductService implements HttpService {
         this.repository = repository;
         this.idempotency = idempotency;
         this.settings = settings;
-        this.cursors = new Cursors(settings.cursorSecret());
+        this.cursors = new Cursors(settings.cursorSecret(), settings.cursorPrevious());
         this.clock = clock;
     }
 
@@ -101,7 +105,7 @@ public final class ProductService implements HttpService {
     private void create(ServerRequest req, ServerResponse res) {
         requireContentType(req, JSON, ACCEPT_POST);
         ProductInput input = ProductJson.parseInput(body(req));
-        Optional<String> key = idempotencyKey(req);
+        Optional<String> key = idempotencyKey(req).map(clientKey -> scopedKey(req, clientKey));
         Instant now = now();
         if (key.isEmpty()) {
             Product product = newProduct(UUID.randomUUID().toString(), input, now);
@@ -156,6 +160,7 @@ public final class ProductService implements HttpService {
         Optional<String> ifNoneMatch = req.headers().first(HeaderNames.IF_NONE_MATCH);
         if (ifNoneMatch.isPresent() && weakMatch(ifNoneMatch.get(), product)) {
             res.header(HeaderNames.ETAG, product.etag());
+            noStore(res);
             res.status(Status.NOT_MODIFIED_304).send();
             return;
         }
@@ -226,6 +231,7 @@ public final class ProductService implements HttpService {
                 ? Optional.of(cursors.encode(scope, page.items().getLast()))
                 : Optional.empty();
         res.header(HeaderNames.CONTENT_TYPE, JSON);
+        noStore(res);
         res.send(ProductJson.writePage(page.items(), next));
     }
 
@@ -257,7 +263,17 @@ public final class ProductService implements HttpService {
         res.status(status);
         res.header(HeaderNames.ETAG, product.etag());
         res.header(HeaderNames.CONTENT_TYPE, JSON);
+        noStore(res);
         res.send(ProductJson.write(product));
+    }
+
+    /**
+     * Products are data of the caller's organisation, answered per token: no shared cache may keep
+     * them, and no browser may sniff them as anything but JSON.
+     */
+    private static void noStore(ServerResponse res) {
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
     }
 
     private Instant now() {
@@ -298,6 +314,16 @@ public final class ProductService implements HttpService {
                                        "Content-Type must be " + expected + " (UTF-8), not " + actual,
                                        List.of(new FieldError("Content-Type", "must be " + expected)), headers);
         }
+    }
+
+    /**
+     * The stored key: the client's key under a hash of the principal, so that two callers using
+     * the same key get two products and never see each other's. The hash keeps the key short
+     * and keeps subjects (possibly e-mail addresses) out of the table.
+     */
+    private static String scopedKey(ServerRequest req, String clientKey) {
+        String principal = Principal.of(req).map(Principal::name).orElse(ANONYMOUS);
+        return sha256(principal.getBytes(StandardCharsets.UTF_8)).substring(0, 32) + "/" + clientKey;
     }
 
     private static Optional<String> idempotencyKey(ServerRequest req) {
@@ -356,13 +382,19 @@ public final class ProductService implements HttpService {
         return false;
     }
 
+    /** Over the validated, NFC-normalised values: a retry in another normal form is the same request. */
     private static String requestHash(ProductInput input) {
+        byte[] name = input.name().getBytes(StandardCharsets.UTF_8);
+        byte[] description = input.description().getBytes(StandardCharsets.UTF_8);
+        byte[] joined = new byte[name.length + 1 + description.length];
+        System.arraycopy(name, 0, joined, 0, name.length);
+        System.arraycopy(description, 0, joined, name.length + 1, description.length);
+        return sha256(joined);
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(input.name().getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
-            digest.update(input.description().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest.digest());
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
         }

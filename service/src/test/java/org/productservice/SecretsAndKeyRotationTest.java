@@ -1,0 +1,94 @@
+package org.productservice;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+
+import org.junit.jupiter.api.Test;
+import org.productservice.testing.Api;
+import org.productservice.testing.TestEngine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.productservice.testing.Problems.assertProblem;
+
+/** Production settings have no built-in secrets, and the cursor key can be rotated without failed pages. */
+class SecretsAndKeyRotationTest {
+
+    /** The production file alone (application.yaml), plus the given keys: what a deployment starts with. */
+    private static Config production(Map<String, String> values) {
+        Map<String, String> all = new HashMap<>(values);
+        all.put("dynamodb.endpoint", TestEngine.get().endpoint());
+        all.put("dynamodb.region", "us-east-1");
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(all), ConfigSources.classpath("application.yaml"))
+                .build();
+    }
+
+    @Test
+    void productionRefusesToStartWithoutCursorKeyIssuerOrAudience() {
+        assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(), production(Map.of())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("api.cursor.secret is not set: set API_CURSOR_SECRET to a random value of at least 16 "
+                                    + "characters, the same on every instance");
+        assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(),
+                                                production(Map.of("api.cursor.secret", "0123456789abcdef"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("auth.issuer is not set: set AUTH_ISSUER");
+        assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(),
+                                                production(Map.of("api.cursor.secret", "0123456789abcdef",
+                                                                  "auth.issuer", "https://issuer.example"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("auth.audience is not set: set AUTH_AUDIENCE");
+    }
+
+    @Test
+    void cursorsOfThePreviousKeyStillWorkAfterARotation() {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        Map<String, String> tables = Map.of("dynamodb.table.products", "rotation-products-" + suffix,
+                                            "dynamodb.table.idempotency", "rotation-idempotency-" + suffix);
+        String oldKey = "old-cursor-key-" + suffix;
+        String newKey = "new-cursor-key-" + suffix;
+
+        String cursor;
+        WebServer before = start(tables, Map.of("api.cursor.secret", oldKey));
+        try {
+            Api api = new Api(before.port());
+            api.createProduct("one", "d");
+            api.createProduct("two", "d");
+            cursor = api.get("/products?limit=1").json().get("next_cursor").asText();
+        } finally {
+            before.stop();
+        }
+
+        WebServer rotated = start(tables, Map.of("api.cursor.secret", newKey, "api.cursor.previous", oldKey));
+        try {
+            Api.Response page = new Api(rotated.port()).get("/products?limit=1&cursor=" + cursor);
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            assertThat(page.json().get("items")).hasSize(1);
+        } finally {
+            rotated.stop();
+        }
+
+        WebServer afterRotation = start(tables, Map.of("api.cursor.secret", newKey));
+        try {
+            assertProblem(new Api(afterRotation.port()).get("/products?limit=1&cursor=" + cursor), 400);
+        } finally {
+            afterRotation.stop();
+        }
+    }
+
+    private static WebServer start(Map<String, String> tables, Map<String, String> keys) {
+        Map<String, String> values = new HashMap<>(tables);
+        values.putAll(keys);
+        Config config = TestEngine.get().config(values);
+        return WebServer.builder().update(b -> Main.configure(b, config)).build().start();
+    }
+}

@@ -1,0 +1,524 @@
+package org.productservice.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import io.helidon.config.Config;
+import io.helidon.webserver.WebServer;
+
+import org.productservice.Main;
+import org.productservice.testing.Api;
+import org.productservice.testing.TestEngine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jose.PlainHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bearer-token authentication end to end: a real issuer key endpoint over HTTP, keys generated
+ * for this run, tokens signed with nimbus, the real service on the real local engine.
+ */
+class AuthenticationTest {
+    private static final String AUDIENCE = "product-api";
+    private static final String CHALLENGE = "Bearer realm=\"product-service\"";
+    private static final String BOTH = "products.read products.write";
+
+    private static JwksServer issuer;
+    private static RSAKey rsa;
+    private static ECKey ec;
+    private static WebServer server;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        issuer = new JwksServer();
+        rsa = new RSAKeyGenerator(2048).keyID("rsa-" + UUID.randomUUID()).generate();
+        ec = new ECKeyGenerator(Curve.P_256).keyID("ec-" + UUID.randomUUID()).generate();
+        issuer.publish(rsa, ec);
+        server = startService(issuer, Map.of("auth.jwks", issuer.jwksUri()));
+        api = new Api(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+        issuer.close();
+    }
+
+    static WebServer startService(JwksServer issuer, Map<String, String> overrides) {
+        Map<String, String> values = new HashMap<>(Map.of("auth.mode", "jwt",
+                                                          "auth.issuer", issuer.issuer(),
+                                                          "auth.audience", AUDIENCE,
+                                                          "auth.keys.refresh", "PT1S"));
+        values.putAll(overrides);
+        Config config = TestEngine.get().config(values);
+        return WebServer.builder().update(builder -> Main.configure(builder, config)).build().start();
+    }
+
+    static JWTClaimsSet.Builder claims(JwksServer issuer, String subject, String scope) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder()
+                .issuer(issuer.issuer())
+                .audience(AUDIENCE)
+                .subject(subject)
+                .claim("scope", scope)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(300)));
+    }
+
+    static String rsaToken(RSAKey key, JWTClaimsSet claims) throws Exception {
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID())
+                                              .type(new JOSEObjectType("at+jwt")).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return jwt.serialize();
+    }
+
+    private static String token(String scope) throws Exception {
+        return rsaToken(rsa, claims(issuer, "client-a", scope).build());
+    }
+
+    private static String bearer(String token) {
+        return "Bearer " + token;
+    }
+
+    @Test
+    void noTokenIsRefusedWith401AndTheBearerChallenge() {
+        Api.Response response = api.get("/products", "X-Request-Id", "no-token-1");
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.header("WWW-Authenticate")).hasValue(CHALLENGE);
+        assertThat(response.header("Content-Type")).hasValue("application/problem+json");
+        JsonNode body = response.json();
+        assertThat(body.get("status").asInt()).isEqualTo(401);
+        assertThat(body.get("title").asText()).isEqualTo("Unauthorized");
+        assertThat(body.get("request_id").asText()).isEqualTo("no-token-1");
+        assertThat(body.get("instance").asText()).isEqualTo("/products");
+        assertThat(body.get("detail").asText()).contains("bearer token is required");
+    }
+
+    @Test
+    void rsaAndEcTokensWithTheReadScopeListProducts() throws Exception {
+        SignedJWT es = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ec.getKeyID()).build(),
+                                     claims(issuer, "client-ec", "products.read").build());
+        es.sign(new ECDSASigner(ec));
+
+        for (String token : List.of(token("products.read"), es.serialize())) {
+            Api.Response response = api.get("/products", "Authorization", bearer(token));
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            assertThat(response.json().get("items").isArray()).isTrue();
+            assertThat(response.header("Cache-Control")).hasValue("no-store");
+        }
+    }
+
+    @Test
+    void aLowerCaseSchemeIsAccepted() throws Exception {
+        Api.Response response = api.get("/products", "Authorization", "bearer " + token("products.read"));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    @Test
+    void scopesAsAnScpArrayAreRead() throws Exception {
+        String token = rsaToken(rsa, claims(issuer, "client-scp", null)
+                .claim("scope", null)
+                .claim("scp", List.of("products.write")).build());
+
+        Api.Response response = api.create(Api.json(Map.of("name", "Scp", "description", "d")),
+                                           "Authorization", bearer(token));
+
+        assertThat(response.status()).as(response.body()).isEqualTo(201);
+    }
+
+    @Test
+    void aWriteWithOnlyTheReadScopeIsRefusedWith403AndChangesNothing() throws Exception {
+        String name = "forbidden-" + UUID.randomUUID();
+        Api.Response response = api.create(Api.json(Map.of("name", name, "description", "d")),
+                                           "Authorization", bearer(token("products.read")));
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.header("WWW-Authenticate"))
+                .hasValue(CHALLENGE + ", error=\"insufficient_scope\", scope=\"products.write\"");
+        assertThat(response.header("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.json().get("detail").asText()).isEqualTo("The token lacks the scope products.write that this call needs.");
+        Api.Response list = api.get("/products?name=" + name, "Authorization", bearer(token("products.read")));
+        assertThat(list.json().get("items")).isEmpty();
+    }
+
+    @Test
+    void aReadWithOnlyTheWriteScopeIsRefusedWith403() throws Exception {
+        Api.Response response = api.get("/products", "Authorization", bearer(token("products.write")));
+
+        assertThat(response.status()).isEqualTo(403);
+        assertThat(response.header("WWW-Authenticate"))
+                .hasValue(CHALLENGE + ", error=\"insufficient_scope\", scope=\"products.read\"");
+    }
+
+    static Stream<Arguments> hostileTokens() throws Exception {
+        Instant now = Instant.now();
+        List<Arguments> cases = new ArrayList<>();
+        cases.add(Arguments.of("alg none", new PlainJWT(new PlainHeader(), claims(issuer, "x", BOTH).build()).serialize(),
+                               "token is not a signed JWT"));
+        SignedJWT hmac = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID(rsa.getKeyID()).build(),
+                                       claims(issuer, "x", BOTH).build());
+        hmac.sign(new MACSigner(rsa.toPublicKey().getEncoded()));
+        cases.add(Arguments.of("HS256 keyed with the public key", hmac.serialize(), "signature algorithm not accepted"));
+        cases.add(Arguments.of("expired", rsaToken(rsa, claims(issuer, "x", BOTH)
+                .expirationTime(Date.from(now.minusSeconds(120))).build()), "token expired"));
+        cases.add(Arguments.of("not yet valid", rsaToken(rsa, claims(issuer, "x", BOTH)
+                .notBeforeTime(Date.from(now.plusSeconds(120))).build()), "token not yet valid"));
+        cases.add(Arguments.of("wrong issuer", rsaToken(rsa, claims(issuer, "x", BOTH)
+                .issuer("https://evil.example").build()), "wrong issuer"));
+        cases.add(Arguments.of("wrong audience", rsaToken(rsa, claims(issuer, "x", BOTH)
+                .audience("another-api").build()), "wrong audience"));
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID("unknown-" + UUID.randomUUID()).generate();
+        cases.add(Arguments.of("unknown kid", rsaToken(stranger, claims(issuer, "x", BOTH).build()), "unknown key id"));
+        RSAKey impostor = new RSAKeyGenerator(2048).keyID(rsa.getKeyID()).generate();
+        cases.add(Arguments.of("known kid, other key", rsaToken(impostor, claims(issuer, "x", BOTH).build()),
+                               "invalid signature"));
+        SignedJWT noKid = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).build(), claims(issuer, "x", BOTH).build());
+        noKid.sign(new RSASSASigner(rsa));
+        cases.add(Arguments.of("no kid", noKid.serialize(), "token names no key id"));
+        SignedJWT crit = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(rsa.getKeyID())
+                                               .criticalParams(Set.of("x-policy")).customParam("x-policy", "p").build(),
+                                       claims(issuer, "x", BOTH).build());
+        crit.sign(new RSASSASigner(rsa));
+        cases.add(Arguments.of("crit header", crit.serialize(), "critical header parameters are not supported"));
+        String[] parts = token(BOTH).split("\\.");
+        String arrayHeader = Base64.getUrlEncoder().withoutPadding().encodeToString("[1,2]".getBytes(StandardCharsets.UTF_8));
+        cases.add(Arguments.of("header not an object", arrayHeader + "." + parts[1] + "." + parts[2], "token is not a signed JWT"));
+        cases.add(Arguments.of("bad base64", "e*J.h!b.G~~", "token is not a signed JWT"));
+        cases.add(Arguments.of("8 KB of junk", "a".repeat(4095) + "." + "b".repeat(4094) + ".c", "token is not a signed JWT"));
+        cases.add(Arguments.of("a signed 9 KB token", rsaToken(rsa, claims(issuer, "x", BOTH).claim("pad", "p".repeat(7000)).build()),
+                               "token too long"));
+        cases.add(Arguments.of("no subject", rsaToken(rsa, claims(issuer, null, BOTH).build()), "token names no subject"));
+        cases.add(Arguments.of("no expiry", rsaToken(rsa, claims(issuer, "x", BOTH).expirationTime(null).build()),
+                               "token has no expiry"));
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("hostileTokens")
+    void hostileTokensGet401WithTheInvalidTokenChallenge(String title, String token, String description) {
+        for (String method : List.of("GET", "DELETE")) {
+            Api.Response response = api.send(method, "/products" + (method.equals("GET") ? "" : "/" + UUID.randomUUID()),
+                                             null, "Authorization", bearer(token));
+
+            assertThat(response.status()).as(title + ": " + response.body()).isEqualTo(401);
+            assertThat(response.header("WWW-Authenticate"))
+                    .hasValue(CHALLENGE + ", error=\"invalid_token\", error_description=\"" + description + "\"");
+            assertThat(response.header("Content-Type")).hasValue("application/problem+json");
+            JsonNode body = response.json();
+            assertThat(body.get("status").asInt()).isEqualTo(401);
+            assertThat(body.get("detail").asText()).isEqualTo("The bearer token was refused: " + description + ".");
+            assertThat(response.body()).doesNotContain(token.length() > 20 ? token.substring(token.length() - 20) : token);
+        }
+    }
+
+    @Test
+    void twoAuthorizationHeadersAreRefused() throws Exception {
+        String good = token(BOTH);
+        Api.Response response = api.get("/products", "Authorization", bearer(good), "Authorization", bearer(good));
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.header("WWW-Authenticate"))
+                .hasValue(CHALLENGE + ", error=\"invalid_token\", error_description=\"more than one Authorization header\"");
+    }
+
+    @Test
+    void anotherSchemeCountsAsNoToken() {
+        Api.Response response = api.get("/products", "Authorization", "Basic dXNlcjpwYXNz");
+
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.header("WWW-Authenticate")).hasValue(CHALLENGE);
+    }
+
+    @Test
+    void healthMetricsAndDocsStayOpen() {
+        assertThat(api.get("/observe/health/ready").status()).isEqualTo(200);
+        assertThat(api.get("/observe/metrics").status()).isEqualTo(200);
+        assertThat(api.get("/openapi").status()).isEqualTo(200);
+        assertThat(api.get("/docs").status()).isIn(200, 301, 302, 303, 307, 308);
+    }
+
+    @Test
+    void refusalsAreCountedByReason() throws Exception {
+        api.get("/products");
+        api.get("/products", "Authorization", bearer(token("products.write")));
+
+        String metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+        for (Refusal reason : Refusal.values()) {
+            assertThat(metrics).contains("auth_refused_total{reason=\"" + reason.label() + "\"");
+        }
+        assertThat(count(metrics, "missing")).isGreaterThanOrEqualTo(1);
+        assertThat(count(metrics, "scope")).isGreaterThanOrEqualTo(1);
+    }
+
+    private static double count(String metrics, String reason) {
+        return metrics.lines()
+                .filter(line -> line.startsWith("auth_refused_total{reason=\"" + reason + "\""))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    @Test
+    void theSameIdempotencyKeyFromTwoPrincipalsCreatesTwoProducts() throws Exception {
+        String key = "shared-" + UUID.randomUUID();
+        String body = Api.json(Map.of("name", "Idem", "description", "same body"));
+        String alice = rsaToken(rsa, claims(issuer, "alice", BOTH).build());
+        String bob = rsaToken(rsa, claims(issuer, "bob", BOTH).build());
+
+        Api.Response first = api.create(body, "Authorization", bearer(alice), "Idempotency-Key", key);
+        Api.Response second = api.create(body, "Authorization", bearer(bob), "Idempotency-Key", key);
+        Api.Response aliceAgain = api.create(body, "Authorization", bearer(alice), "Idempotency-Key", key);
+        Api.Response bobAgain = api.create(body, "Authorization", bearer(bob), "Idempotency-Key", key);
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(second.status()).isEqualTo(201);
+        assertThat(second.header("Idempotent-Replayed")).isEmpty();
+        String aliceId = first.json().get("id").asText();
+        String bobId = second.json().get("id").asText();
+        assertThat(bobId).isNotEqualTo(aliceId);
+        assertThat(aliceAgain.status()).isEqualTo(201);
+        assertThat(aliceAgain.header("Idempotent-Replayed")).hasValue("true");
+        assertThat(aliceAgain.json().get("id").asText()).isEqualTo(aliceId);
+        assertThat(bobAgain.json().get("id").asText()).isEqualTo(bobId);
+    }
+
+    @Test
+    void theAccessLogNamesThePrincipalButNeverTheToken() throws Exception {
+        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                lines.add(org.productservice.logging.LogFormat.JSON.formatter().format(record));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger access = java.util.logging.Logger.getLogger("org.productservice.access");
+        java.util.logging.Level level = access.getLevel();
+        access.setLevel(java.util.logging.Level.INFO);
+        access.addHandler(capture);
+        String token = rsaToken(rsa, claims(issuer, "logged-client", "products.read").build());
+        try {
+            api.get("/products", "Authorization", bearer(token), "X-Request-Id", "principal-log-1");
+            for (int i = 0; i < 100 && lines.stream().noneMatch(l -> l.contains("principal-log-1")); i++) {
+                Thread.sleep(20);
+            }
+        } finally {
+            access.removeHandler(capture);
+            access.setLevel(level);
+        }
+
+        String line = lines.stream().filter(l -> l.contains("principal-log-1")).findFirst().orElseThrow();
+        JsonNode entry = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        assertThat(entry.get("principal").asText()).isEqualTo("logged-client");
+        assertThat(entry.get("status").asInt()).isEqualTo(200);
+        assertThat(line).doesNotContain(token.split("\\.")[2]);
+    }
+
+    @Test
+    void sixtyFourConcurrentCallsFetchNoKeys() throws Exception {
+        String token = token("products.read");
+        api.get("/products", "Authorization", bearer(token));
+        int before = issuer.fetches();
+        try (ExecutorService pool = Executors.newFixedThreadPool(64)) {
+            List<Future<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                calls.add(pool.submit(() -> api.get("/products?limit=1", "Authorization", bearer(token)).status()));
+            }
+            for (Future<Integer> call : calls) {
+                assertThat(call.get()).isEqualTo(200);
+            }
+        }
+        assertThat(issuer.fetches()).isEqualTo(before);
+    }
+
+    @Test
+    void aFloodOfUnknownKeyIdsFetchesTheKeysAtMostOncePerInterval() throws Exception {
+        int before = issuer.fetches();
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            List<Future<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID("flood-" + UUID.randomUUID())
+                                                      .build(), claims(issuer, "x", BOTH).build());
+                jwt.sign(new RSASSASigner(rsa));
+                String token = jwt.serialize();
+                calls.add(pool.submit(() -> api.get("/products", "Authorization", bearer(token)).status()));
+            }
+            for (Future<Integer> call : calls) {
+                assertThat(call.get()).isEqualTo(401);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // auth.keys.refresh is PT1S here: one fetch per started second, at most.
+        assertThat(issuer.fetches() - before).isLessThanOrEqualTo((int) Math.ceil(seconds) + 1);
+    }
+
+    @Test
+    void rotatedKeysAreTrustedWithoutARestart() throws Exception {
+        RSAKey next = new RSAKeyGenerator(2048).keyID("rotated-" + UUID.randomUUID()).generate();
+        issuer.publish(next, rsa, ec);
+        Thread.sleep(1100); // past auth.keys.refresh since any earlier fetch
+        try {
+            Api.Response response = api.get("/products", "Authorization",
+                                            bearer(rsaToken(next, claims(issuer, "rotated", "products.read").build())));
+
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+        } finally {
+            issuer.publish(rsa, ec);
+        }
+    }
+
+    @Test
+    void aKeyRemovedByTheIssuerStopsWorkingEvenForTokensAlreadyAccepted() throws Exception {
+        RSAKey doomed = new RSAKeyGenerator(2048).keyID("doomed-" + UUID.randomUUID()).generate();
+        issuer.publish(doomed, rsa, ec);
+        Thread.sleep(1100);
+        String token = rsaToken(doomed, claims(issuer, "doomed", "products.read").build());
+        try {
+            assertThat(api.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
+            assertThat(api.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
+
+            issuer.publish(rsa, ec);
+            Thread.sleep(1100);
+            // Any unknown kid makes the service fetch the keys again; then the removed key is gone.
+            api.get("/products", "Authorization", bearer(rsaToken(new RSAKeyGenerator(2048).keyID("probe").generate(),
+                                                                  claims(issuer, "x", BOTH).build())));
+            Api.Response refused = api.get("/products", "Authorization", bearer(token));
+
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.header("WWW-Authenticate")).hasValue(
+                    CHALLENGE + ", error=\"invalid_token\", error_description=\"unknown key id\"");
+        } finally {
+            issuer.publish(rsa, ec);
+        }
+    }
+
+    @Test
+    void anIssuerOutageWithKeysCachedKeepsCallsWorking() throws Exception {
+        api.get("/products", "Authorization", bearer(token("products.read")));
+        issuer.down(true);
+        try {
+            Thread.sleep(1100);
+            // An unknown kid makes the service try the (failing) issuer: still a 401, not a 503.
+            RSAKey stranger = new RSAKeyGenerator(2048).keyID("during-outage").generate();
+            Api.Response unknown = api.get("/products", "Authorization",
+                                           bearer(rsaToken(stranger, claims(issuer, "x", BOTH).build())));
+            Api.Response known = api.get("/products", "Authorization", bearer(token("products.read")));
+
+            assertThat(unknown.status()).isEqualTo(401);
+            assertThat(known.status()).as(known.body()).isEqualTo(200);
+            assertThat(api.get("/observe/health/ready").status()).isEqualTo(200);
+        } finally {
+            issuer.down(false);
+        }
+    }
+
+    @Test
+    void cognitoStyleTokensUseClientIdAsAudienceAndPrincipalWithPrefixedScopes() throws Exception {
+        WebServer cognito = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
+                                                        "auth.claims.audience", "client_id",
+                                                        "auth.audience", "app-client-1",
+                                                        "auth.scopes.read", "product-api/products.read",
+                                                        "auth.scopes.write", "product-api/products.write"));
+        try {
+            Api client = new Api(cognito.port());
+            Instant now = Instant.now();
+            JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                    .issuer(issuer.issuer())
+                    .claim("client_id", "app-client-1")
+                    .claim("token_use", "access")
+                    .claim("scope", "product-api/products.read")
+                    .expirationTime(Date.from(now.plusSeconds(300)));
+
+            Api.Response read = client.get("/products", "Authorization", bearer(rsaToken(rsa, claims.build())));
+            Api.Response write = client.create(Api.json(Map.of("name", "c", "description", "d")),
+                                               "Authorization", bearer(rsaToken(rsa, claims.build())));
+            Api.Response otherClient = client.get("/products", "Authorization",
+                                                  bearer(rsaToken(rsa, claims.claim("client_id", "app-client-2").build())));
+
+            assertThat(read.status()).as(read.body()).isEqualTo(200);
+            assertThat(write.status()).isEqualTo(403);
+            assertThat(write.header("WWW-Authenticate"))
+                    .hasValue(CHALLENGE + ", error=\"insufficient_scope\", scope=\"product-api/products.write\"");
+            assertThat(otherClient.status()).isEqualTo(401);
+            assertThat(otherClient.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("wrong audience"));
+        } finally {
+            cognito.stop();
+        }
+    }
+
+    @Test
+    void withNoKeysEverFetchedCallsGet503AndReadinessIsDown() throws Exception {
+        try (JwksServer broken = new JwksServer()) {
+            broken.publish(rsa);
+            broken.down(true);
+            // Discovery from the issuer this time (no auth.jwks).
+            WebServer service = startService(broken, Map.of());
+            try {
+                Api client = new Api(service.port());
+                String token = rsaToken(rsa, claims(broken, "x", BOTH).build());
+
+                Api.Response refused = client.get("/products", "Authorization", bearer(token));
+                assertThat(refused.status()).isEqualTo(503);
+                assertThat(refused.header("Retry-After")).hasValueSatisfying(
+                        value -> assertThat(Integer.parseInt(value)).isBetween(1, 2));
+                assertThat(refused.header("Content-Type")).hasValue("application/problem+json");
+                assertThat(refused.json().get("detail").asText()).contains("signing keys cannot be fetched");
+                Api.Response ready = client.get("/observe/health/ready");
+                assertThat(ready.status()).isEqualTo(503);
+                assertThat(ready.body()).contains("signing-keys").contains("unavailable");
+
+                broken.down(false);
+                Thread.sleep(1100);
+                assertThat(client.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
+                assertThat(client.get("/observe/health/ready").status()).isEqualTo(200);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+}
