@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Compose for `make up`, `make down` and `make logs`: the command in $COMPOSE if set, else the
 # first that works of `docker compose` (Compose v2, what current Docker installs ship), the
-# standalone `docker-compose` (v1), and `podman compose`. Before `up`, it checks that the
+# standalone `docker-compose` (v1), and `podman compose`. Before anything but `config`, it checks that the
 # container engine behind it answers, and says in one line what is missing instead of Compose's
 # traceback; `make run` needs no container engine at all.
 #
@@ -21,8 +21,9 @@ if [ "${#compose[@]}" -eq 0 ]; then
   exit 1
 fi
 
-if [ "${1:-}" = up ]; then
-  # Compose's own client is the first piece to touch the engine: ask the engine directly first.
+if [ "${1:-}" != config ]; then
+  # Every command but `config` talks to the engine, and Compose reports a missing one with a
+  # traceback: ask the engine directly first.
   case "${compose[0]}" in
     podman) engine=podman ;;
     *) engine=docker ;;
