@@ -55,10 +55,10 @@ if [ "$engine" = podman ]; then
   # runc: crun fails on hosts with hybrid cgroups; fixed ulimits: raising limits is not permitted
   # in some sandboxes; docker format: OCI images drop HEALTHCHECK.
   command -v runc >/dev/null && ENG+=(--runtime runc)
-  BUILD_FLAGS+=(--format docker --ulimit nofile=1024:1024 --ulimit nproc=1000:1000)
+  # host network for the build too: podman's default build network does not reach Maven Central here.
+  BUILD_FLAGS+=(--format docker --ulimit nofile=1024:1024 --ulimit nproc=1000:1000 --network=host)
   RUN_FLAGS+=(--ulimit nofile=1024:1024 --ulimit nproc=1000:1000)
 fi
-BUILD_FLAGS+=(--network=host)
 
 # --- ports and processes we own ----------------------------------------------------------------
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
