@@ -27,7 +27,7 @@ JAVA_OPTS ?= -XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryErro
 ##@ General
 
 # Variables the target descriptions name, printed with their values.
-HELP_VARS = IMAGE VERSION IMAGE_REF CDK_OUTPUTS TEST
+HELP_VARS = IMAGE VERSION IMAGE_REF CDK_OUTPUTS
 
 .PHONY: help
 help: ## Show this help

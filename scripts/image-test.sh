@@ -6,7 +6,8 @@
 #   - ready within READY_TIMEOUT seconds of `run`;
 #   - the README's curl flow: create, read (and 304), conditional update (and 412), list, delete;
 #   - the metrics endpoint;
-#   - the image's own HEALTHCHECK command, run inside the container;
+#   - the image's own HEALTHCHECK command, run inside the container: healthy when ready, unhealthy
+#     while DynamoDB is unreachable, healthy again after;
 #   - the AOT cache: no rejection message in the log, the JVM starts with -XX:AOTMode=on (which
 #     refuses to start without a usable cache), and it is ready faster than with -XX:AOTMode=off;
 #   - SIGTERM with requests in flight: they complete with their answers, the JVM exits 0 within
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 IMAGE="${IMAGE:-product-service}"
 TAG="${TAG:-image-test}"
-READY_TIMEOUT="${READY_TIMEOUT:-30}"       # seconds from `run` to ready
+READY_TIMEOUT="${READY_TIMEOUT:-60}"       # seconds from `run` to ready: the Deployment's startupProbe allows 60
 GRACE_SECONDS="${GRACE_SECONDS:-25}"       # shutdown.grace (20 s) + margin, as compose's stop_grace_period
 MEMORY="${MEMORY:-640m}"                   # the Deployment's limit
 PORT_BASE="${PORT_BASE:-18150}"
@@ -205,7 +206,21 @@ healthcheck="$("${ENG[@]}" image inspect --format '{{if .Config.Healthcheck}}{{j
 [ -n "$healthcheck" ] && [ "$healthcheck" != null ] || fail "the image has no HEALTHCHECK (podman: build with --format docker)"
 mapfile -t hc < <(node -e 'const t = JSON.parse(process.argv[1]); if (t[0] === "CMD-SHELL") console.log("sh\n-c\n" + t[1]); else t.slice(1).forEach(a => console.log(a))' "$healthcheck")
 "${ENG[@]}" exec "$main" "${hc[@]}" || fail "HEALTHCHECK ${hc[*]} failed on a ready service"
-log "HEALTHCHECK ${hc[*]}: healthy"
+# healthcheck_becomes 0|1: waits (20 s at most) until the command's exit status is 0 (healthy) or not.
+healthcheck_becomes() {
+  local want="$1" t0 got; t0="$(now)"
+  while [ "$(elapsed "$t0" "$(now)" | cut -d. -f1)" -lt 20 ]; do
+    if "${ENG[@]}" exec "$main" "${hc[@]}" >/dev/null 2>&1; then got=0; else got=1; fi
+    [ "$got" = "$want" ] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+curl -fsS -d true "http://127.0.0.1:$proxy_port/__down" >/dev/null
+healthcheck_becomes 1 || fail "HEALTHCHECK ${hc[*]} stayed healthy with DynamoDB unreachable"
+curl -fsS -d false "http://127.0.0.1:$proxy_port/__down" >/dev/null
+healthcheck_becomes 0 || fail "HEALTHCHECK ${hc[*]} did not recover once DynamoDB was back"
+log "HEALTHCHECK ${hc[*]}: healthy; unhealthy while DynamoDB was unreachable; healthy again"
 
 # --- SIGTERM with requests in flight -----------------------------------------------------------
 req POST /products -H 'Content-Type: application/json' -d '{"name": "In flight", "description": "at SIGTERM"}'

@@ -5,9 +5,13 @@
 // (a GET of one product, whose GetItem names that product's id) while it sends SIGTERM; every
 // other call of the test goes at full speed.
 //
+// It can also play an unreachable engine (every connection cut), so that the image's HEALTHCHECK
+// can be seen to fail.
+//
 // Usage: node slow-engine-proxy.js --port P --target http://127.0.0.1:ENGINE [--delay-ms 3000]
-// Prints "slow-engine-proxy listening on P" once it accepts connections. The marker is set, and
-// changed, at run time: POST /__marker with the text as body (an empty body delays nothing).
+// Prints "slow-engine-proxy listening on P" once it accepts connections. Controlled at run time:
+//   POST /__marker  body: the text to hold (an empty body holds nothing); answers how many were held
+//   POST /__down    body: "true" cuts every connection from now on, "false" passes them again
 'use strict'
 
 const http = require('node:http')
@@ -24,6 +28,7 @@ const target = new URL(values.target)
 const delayMs = Number(values['delay-ms'])
 let marker = ''
 let delayed = 0
+let down = false
 
 const server = http.createServer((req, res) => {
   const chunks = []
@@ -33,6 +38,15 @@ const server = http.createServer((req, res) => {
     if (req.url === '/__marker') {
       if (req.method === 'POST') marker = body.toString('utf8')
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`${delayed}\n`)
+      return
+    }
+    if (req.url === '/__down') {
+      down = body.toString('utf8').trim() === 'true'
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${down}\n`)
+      return
+    }
+    if (down) {
+      req.socket.destroy()
       return
     }
     const slow = marker !== '' && body.includes(marker)
