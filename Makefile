@@ -56,7 +56,7 @@ run: check-jdk build engine-deps ## Serve the API on :8080 against the local eng
 test: check-jdk engine-deps ## Build everything and run every test
 	$(MVN) install
 
-# One test class or method of one module, e.g. make test-one TEST=ProductCreateGetTest#createThenGetReturnsSameProduct
+# One test class or method of one module, e.g. make test-one TEST=ProductCreateGetTest#originalServicesCurlCallsWork
 # (MODULE=deploy-tests for those). Builds the modules it depends on; runs with the JDK found above.
 TEST ?=
 MODULE ?= service
