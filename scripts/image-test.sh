@@ -103,11 +103,16 @@ for arg in BUILD_IMAGE RUNTIME_IMAGE; do
 done
 
 log "building $IMAGE:$TAG with $engine"
+previous_id="$("${ENG[@]}" image inspect --format '{{.Id}}' "$IMAGE:$TAG" 2>/dev/null || true)"
 t0="$(now)"
 # The AOT training run serves on a port of the build container, which is the host's here.
 "${ENG[@]}" build "${BUILD_FLAGS[@]}" "${build_args[@]}" --build-arg TRAINING_PORT="$(next_port $((port + 1)))" -f service/Dockerfile -t "$IMAGE:$TAG" . >"$work/build.log" 2>&1 \
   || { tail -40 "$work/build.log" >&2; fail "image build failed"; }
 build_seconds="$(elapsed "$t0" "$(now)")"
+# The image this run replaced would stay behind untagged, one per code change; the build cache stays.
+if [ -n "$previous_id" ] && [ "$previous_id" != "$("${ENG[@]}" image inspect --format '{{.Id}}' "$IMAGE:$TAG")" ]; then
+  "${ENG[@]}" rmi "$previous_id" >/dev/null 2>&1 || true
+fi
 image_bytes="$("${ENG[@]}" image inspect --format '{{.Size}}' "$IMAGE:$TAG")"
 
 # --- local engine, behind the proxy that can hold requests -------------------------------------
