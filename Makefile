@@ -9,7 +9,8 @@ MAKEFLAGS += --no-print-directory
 JAVA_HOME := $(shell scripts/find-jdk.sh)
 export JAVA_HOME
 JAVA := $(JAVA_HOME)/bin/java
-MVN := ./mvnw -B -ntp
+# -C: strict checksums, a download whose checksum does not match fails the build.
+MVN := ./mvnw -B -ntp -C
 # Maven 3.9's bundled Guice calls sun.misc.Unsafe, which JDK 24+ warns about on every build; allow
 # it there, quietly (JDK 21-23 would reject the option).
 JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(JAVA_HOME)/release" 2>/dev/null)
@@ -29,10 +30,15 @@ JAVA_OPTS ?= -XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryErro
 
 ##@ General
 
+# Variables the target descriptions name, printed with their values.
+HELP_VARS = IMAGE VERSION IMAGE_REF CDK_OUTPUTS
+
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} \
-	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2 } \
+	@$(foreach v,$(HELP_VARS),$(v)='$($(v))') awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} \
+	  function expand(text,   name) { while (match(text, /\$$\([A-Z_]+\)/)) { name = substr(text, RSTART + 2, RLENGTH - 3); \
+	    text = substr(text, 1, RSTART - 1) ENVIRON[name] substr(text, RSTART + RLENGTH) } return text } \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, expand($$2) } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Development
@@ -40,7 +46,8 @@ help: ## Show this help
 .PHONY: run
 run: check-jdk build engine-deps ## Serve the API on :8080 against the local engine on :8000 (data kept in .data/; AUTH=jwt: tokens needed)
 	@if (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null; then \
-	  echo "Port $(ENGINE_PORT) is taken (another 'make run'?): stop it, or use ENGINE_PORT=8001 make run" >&2; exit 1; fi
+	  echo "Port $(ENGINE_PORT) is taken (another 'make run'?): stop it, or run a second one with its own ports and data," \
+	    "e.g. make run ENGINE_PORT=8002 PORT=8081 DATA_DIR=.data/dynalite-2 (two engines on one DATA_DIR crash with 'Database is closed')" >&2; exit 1; fi
 	@mkdir -p $(DATA_DIR)
 	@trap 'kill $$engine 2>/dev/null || true; wait $$engine 2>/dev/null || true' EXIT; \
 	node local/engine.js --port $(ENGINE_PORT) --path $(DATA_DIR) & engine=$$!; \
@@ -57,6 +64,16 @@ token: ## Print a development token for `make run AUTH=jwt` (SCOPES="products.re
 .PHONY: test
 test: check-jdk engine-deps ## Build everything and run every test
 	$(MVN) install
+
+# One test class or method of one module, e.g. make test-one TEST=ProductCreateGetTest#originalServicesCurlCallsWork
+# (MODULE=deploy-tests for those). Builds the modules it depends on; runs with the JDK found above.
+TEST ?=
+MODULE ?= service
+
+.PHONY: test-one
+test-one: check-jdk engine-deps ## Run the tests matching TEST=Class[#method] in MODULE (default service)
+	@test -n "$(TEST)" || { echo "Name the test: make test-one TEST=ProductCreateGetTest (or Class#method; MODULE=deploy-tests...)" >&2; exit 1; }
+	$(MVN) verify -pl $(MODULE) -am -Dtest='$(TEST)' -Dsurefire.failIfNoSpecifiedTests=false
 
 .PHONY: build
 build: check-jdk ## Compile and package everything, without tests
@@ -181,7 +198,9 @@ IMAGE ?= product-service
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REGISTRY ?=
 DOCKER ?= docker
-COMPOSE ?= docker-compose
+# Empty: scripts/compose.sh picks `docker compose`, `docker-compose` or `podman compose`.
+COMPOSE ?=
+export COMPOSE
 IMAGE_REF = $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE):$(VERSION)
 
 .PHONY: image
@@ -191,6 +210,10 @@ image: ## Build the container image $(IMAGE):$(VERSION) (service/Dockerfile)
 	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
 	  $$(url=$$(git config --get remote.origin.url 2>/dev/null) && echo "--build-arg SOURCE=$$url") .
 
+.PHONY: image-test
+image-test: engine-deps ## Build the image and test it as the Deployment runs it (docker or podman; see README)
+	scripts/image-test.sh
+
 .PHONY: push
 push: ## Tag and push the image to REGISTRY (e.g. the ECR repository; log in first)
 	@test -n "$(REGISTRY)" || { echo "Set REGISTRY, e.g. make push REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com" >&2; exit 1; }
@@ -198,17 +221,17 @@ push: ## Tag and push the image to REGISTRY (e.g. the ECR repository; log in fir
 	$(DOCKER) push $(IMAGE_REF)
 
 .PHONY: up
-up: ## Start DynamoDB Local (:8000), the admin UI (:8001) and the service (:8080) with docker-compose
-	$(COMPOSE) up --build --detach
+up: ## Start DynamoDB Local (:8000), the admin UI (:8001) and the service (:8080) with Compose (COMPOSE=...)
+	scripts/compose.sh up --build --detach
 	@echo "API http://localhost:8080/products  admin UI http://localhost:8001  (make logs, make down)"
 
 .PHONY: down
 down: ## Stop the compose stack and delete its containers (the in-memory data goes with them)
-	$(COMPOSE) down --remove-orphans
+	scripts/compose.sh down --remove-orphans
 
 .PHONY: logs
 logs: ## Follow the compose stack's logs
-	$(COMPOSE) logs --follow
+	scripts/compose.sh logs --follow
 
 ##@ Kubernetes
 

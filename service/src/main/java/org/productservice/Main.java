@@ -33,6 +33,7 @@ import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbHealthCheck;
 import org.productservice.dynamodb.DynamoDbSettings;
 import org.productservice.dynamodb.TableBootstrap;
+import org.productservice.http.BodilessContentLength;
 import org.productservice.http.ErrorHandling;
 import org.productservice.http.RequestObserver;
 import org.productservice.http.StorageFailures;
@@ -83,6 +84,12 @@ public final class Main {
             LOGGER.log(Level.ERROR, "product-service cannot start: " + missingOrInvalidSetting.getMessage());
             System.exit(2);
             return;
+        }
+        if (!server.isRunning()) {
+            // Helidon logs a failed bind and returns a stopped server; the process must not exit 0.
+            System.err.println("product-service could not listen on port " + config.get("server.port").asString().orElse("8080")
+                               + " (taken by another process?): stop it, or set SERVER_PORT");
+            System.exit(1);
         }
 
         exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
@@ -243,7 +250,7 @@ public final class Main {
                                               .queueLength(queue)
                                               .queueTimeout(queueWait)
                                               .build())
-                    .addProtocol(Http1Config.builder().maxHeadersSize(headerBytes).build())
+                    .addProtocol(Http1Config.builder().maxHeadersSize(headerBytes).addSendListener(new BodilessContentLength()).build())
                     .directHandlers(DirectHandlers.builder()
                                             .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblems())
                                             .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblems())

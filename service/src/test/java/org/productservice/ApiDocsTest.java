@@ -4,6 +4,7 @@ import java.io.InputStream;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -61,6 +62,11 @@ class ApiDocsTest {
                 assertThat(response.get("content").toString()).as(name).contains("application/problem+json");
             }
         });
+    }
+
+    @Test
+    void theOnlyServerIsRelativeSoTryItOutCallsTheHostThatServedTheDocs() throws Exception {
+        assertThat(document().get("servers")).isEqualTo(List.of(Map.of("url", "/", "description", "this server")));
     }
 
     @Test

@@ -148,6 +148,7 @@ class ProductUpdateDeleteTest {
         Api.Response deleted = api.send("DELETE", "/products/" + id(created), null, "If-Match", "\"1\"");
         assertThat(deleted.status()).isEqualTo(204);
         assertThat(deleted.body()).isEmpty();
+        assertThat(deleted.header("Content-Length")).as("RFC 9110 forbids Content-Length on a 204").isEmpty();
         assertProblem(api.get("/products/" + id(created)), 404);
         assertProblem(api.send("DELETE", "/products/" + id(created), null), 404);
     }
@@ -158,6 +159,9 @@ class ProductUpdateDeleteTest {
         Api.Response notModified = api.get("/products/" + id(created), "If-None-Match", "\"1\"");
         assertThat(notModified.status()).isEqualTo(304);
         assertThat(notModified.header("ETag")).contains("\"1\"");
+        // A 304's Content-Length, if any, would have to be the 200's length; "0" would be wrong.
+        assertThat(notModified.header("Content-Length")).isEmpty();
+        assertThat(notModified.body()).isEmpty();
         assertThat(api.get("/products/" + id(created), "If-None-Match", "\"0\"").status()).isEqualTo(200);
     }
 

@@ -2,6 +2,7 @@ package org.productservice.deploy;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,9 +33,28 @@ class ComposeFileTest {
         return (Map<String, String>) services.get(service).get("environment");
     }
 
+    /**
+     * A service's published ports as maps (target, published, host_ip when bound). Compose v1
+     * resolves ports bound to an address to the short form "127.0.0.1:8000:8000/tcp", others to
+     * the long form; both are read here.
+     */
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> ports(String service) {
-        return (List<Map<String, Object>>) services.get(service).get("ports");
+        return ((List<Object>) services.get(service).get("ports")).stream().map(port -> {
+            if (port instanceof Map<?, ?> map) {
+                return (Map<String, Object>) map;
+            }
+            String[] parts = port.toString().replaceFirst("/\\w+$", "").split(":");
+            Map<String, Object> parsed = new HashMap<>();
+            parsed.put("target", Integer.parseInt(parts[parts.length - 1]));
+            if (parts.length > 1) {
+                parsed.put("published", parts[parts.length - 2]);
+            }
+            if (parts.length > 2) {
+                parsed.put("host_ip", parts[0]);
+            }
+            return parsed;
+        }).toList();
     }
 
     private static int published(String service, int target) {
@@ -71,6 +91,14 @@ class ComposeFileTest {
         assertThat(published("product-service", port)).isEqualTo(8080);
         assertThat(published("dynamodb", URI.create(environment("product-service").get("DYNAMODB_ENDPOINT")).getPort())).isEqualTo(8000);
         assertThat(published("dynamodb-admin", Integer.parseInt(environment("dynamodb-admin").get("PORT")))).isEqualTo(8001);
+    }
+
+    @Test
+    void theEngineAndTheUnauthenticatedAdminUiAreReachableFromThisMachineOnly() {
+        for (String name : List.of("dynamodb", "dynamodb-admin")) {
+            assertThat(ports(name)).as("%s ports", name).isNotEmpty()
+                    .allSatisfy(p -> assertThat(p).as("%s port", name).containsEntry("host_ip", "127.0.0.1"));
+        }
     }
 
     @Test
