@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.config.Config;
@@ -39,6 +40,9 @@ import org.productservice.product.DynamoDbIdempotencyStore;
 import org.productservice.product.DynamoDbProductRepository;
 import org.productservice.product.ProductApiSettings;
 import org.productservice.product.ProductService;
+import org.productservice.secrets.CursorKeySettings;
+import org.productservice.secrets.CursorKeySource;
+import org.productservice.secrets.SecretsManagerClients;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -124,6 +128,7 @@ public final class Main {
         DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics);
         TableBootstrap bootstrap = new TableBootstrap(client, dynamoDb);
         bootstrap.start();
+        Optional<CursorKeySource> cursorKey = cursorKey(config);
 
         var products = new DynamoDbProductRepository(client, dynamoDb.productTable(), dynamoDb.nameIndex());
         var idempotency = new DynamoDbIdempotencyStore(client, dynamoDb.idempotencyTable());
@@ -133,7 +138,8 @@ public final class Main {
 
         server.config(config.get("server"));
         limits.apply(server);
-        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
+        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
+                                  cursorKey))
                 .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService, docs));
     }
 
@@ -154,8 +160,20 @@ public final class Main {
         docs.register(routing);
     }
 
+    /**
+     * The cursor signing key from AWS Secrets Manager, when {@code api.cursor.arn} is set: read in
+     * the background and retried; the pod is not ready until it is read.
+     *
+     * @param config root configuration
+     * @return the key's source, or empty when the key comes from {@code api.cursor.secret}
+     */
+    static Optional<CursorKeySource> cursorKey(Config config) {
+        return CursorKeySettings.create(config)
+                .map(settings -> CursorKeySource.start(SecretsManagerClients.create(settings), settings));
+    }
+
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
-                                          TableBootstrap bootstrap) {
+                                          TableBootstrap bootstrap, Optional<CursorKeySource> cursorKey) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
@@ -169,6 +187,7 @@ public final class Main {
                                   .detail("tables", bootstrap.done() ? "ready" : "waiting for DynamoDB")
                                   .build(),
                           HealthCheckType.STARTUP, "tables")
+                .update(builder -> cursorKey.ifPresent(key -> builder.addCheck(key.readiness())))
                 .build();
         return ObserveFeature.builder()
                 .endpoint(endpoint)
