@@ -149,7 +149,7 @@ diff: require-stage check-jdk infra-deps infra-build ## Compare the stack with w
 	$(CDK) diff $(CDK_ARGS)
 
 .PHONY: infra-deploy
-infra-deploy: require-stage require-cluster check-jdk infra-deps infra-build ## Deploy the stack (STAGE=..., EKS_CLUSTER=...); outputs to $(CDK_OUTPUTS)
+infra-deploy: require-stage require-cluster check-jdk infra-deps infra-build ## Deploy the stack (STAGE=..., EKS_CLUSTER=...); its outputs go to infra-cdk/outputs.json
 	$(CDK) deploy $(CDK_ARGS) --outputs-file $(abspath $(CDK_OUTPUTS))
 
 .PHONY: destroy
@@ -228,7 +228,7 @@ DEPLOY_DIR := k8s/.deploy
 IMAGE_DIGEST_FILE := $(DEPLOY_DIR)/image.digest
 
 .PHONY: k8s-config
-k8s-config: ## Write the aws overlay's values (tables, AUTH_*, cursor key ARN, role, ALB, NetworkPolicy) from $(CDK_OUTPUTS)
+k8s-config: ## Write the aws overlay's values (tables, AUTH_*, cursor key ARN, role, ALB, NetworkPolicy) from the CDK outputs
 	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
 	  node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
 
