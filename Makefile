@@ -151,34 +151,55 @@ check-jdk:
 ##@ Infrastructure
 
 # The AWS CDK app in infra-cdk/ (see README, "Infrastructure (AWS CDK)"). The CLI is pinned in
-# infra-cdk/package-lock.json and run through npx from there; `--no` keeps npx from fetching
-# another version. Context reaches the app as `-c key=value`: the stage here, anything else
-# through CDK_CONTEXT, e.g. CDK_CONTEXT='-c identity=irsa -c oidcProviderArn=arn:aws:iam::...'.
+# infra-cdk/package-lock.json and run by scripts/cdk.sh (npx --no, one line instead of Node
+# banners, one line when AWS credentials are missing). Context reaches the app as `-c key=value`:
+# the variables below, and anything else through CDK_CONTEXT, e.g. CDK_CONTEXT='-c wafRateLimit=500'.
 # --strict: cdk-nag reports its AwsSolutions rules as errors or warnings; errors alone would fail
 # the CLI, --strict makes an unsuppressed warning fail it too.
-STAGE ?= dev
+#
+# STAGE has no default for diff/infra-deploy/destroy: `dev` stacks delete their tables with the
+# stack, so deploying one must be a choice, not an accident (`make synth` alone defaults to dev).
+STAGE ?=
+# Pod Identity (the default identity): the cluster the stack associates the role with. Without the
+# association the pods get no AWS credentials, so infra-deploy requires it (or -c identity=irsa).
+EKS_CLUSTER ?=
+# The API's TLS: DOMAIN with HOSTED_ZONE_ID (the stack requests the certificate, validated by DNS),
+# or CERTIFICATE_ARN (with DOMAIN for the host rule). Neither: an internal ALB, no public API.
+DOMAIN ?=
+HOSTED_ZONE_ID ?=
+CERTIFICATE_ARN ?=
+# Network facts for the NetworkPolicy, passed through the stack's outputs to `make k8s-config`:
+# the cluster VPC's CIDR (kubelet probes) and the ALB subnets' CIDRs (comma-separated).
+VPC_CIDR ?=
+ALB_SUBNET_CIDRS ?=
 CDK_CONTEXT ?=
-CDK := npx --no cdk
-CDK_ARGS = --strict -c stage=$(STAGE) $(CDK_CONTEXT)
-# Written by `make infra-deploy`: the stack's outputs, read by the Kubernetes configuration.
-CDK_OUTPUTS := outputs.json
+CDK := scripts/cdk.sh
+CDK_ARGS = --strict -c stage=$(or $(STAGE),dev) \
+  $(if $(EKS_CLUSTER),-c eksClusterName=$(EKS_CLUSTER)) \
+  $(if $(DOMAIN),-c domainName=$(DOMAIN)) $(if $(HOSTED_ZONE_ID),-c hostedZoneId=$(HOSTED_ZONE_ID)) \
+  $(if $(CERTIFICATE_ARN),-c certificateArn=$(CERTIFICATE_ARN)) \
+  $(if $(VPC_CIDR),-c vpcCidr=$(VPC_CIDR)) $(if $(ALB_SUBNET_CIDRS),-c albSubnetCidrs=$(ALB_SUBNET_CIDRS)) \
+  $(CDK_CONTEXT)
+# Where `make infra-deploy` writes the stack's outputs and `make k8s-config` reads them; one
+# definition, relative to the repository (the CLI runs in infra-cdk/, hence abspath below).
+CDK_OUTPUTS ?= infra-cdk/outputs.json
 
 .PHONY: synth
 synth: check-jdk infra-deps infra-build ## Write the CloudFormation template to infra-cdk/cdk.out (offline; STAGE=dev CDK_CONTEXT=...)
-	cd infra-cdk && $(CDK) synth $(CDK_ARGS) --quiet
-	@echo "Template: infra-cdk/cdk.out/product-service-$(STAGE).template.json"
+	$(CDK) synth $(CDK_ARGS) --quiet
+	@echo "Template: infra-cdk/cdk.out/product-service-$(or $(STAGE),dev).template.json"
 
 .PHONY: diff
-diff: check-jdk infra-deps infra-build ## Compare the stack with what is deployed (needs AWS credentials)
-	cd infra-cdk && $(CDK) diff $(CDK_ARGS)
+diff: require-stage check-jdk infra-deps infra-build ## Compare the stack with what is deployed (STAGE=...; needs AWS credentials)
+	$(CDK) diff $(CDK_ARGS)
 
 .PHONY: infra-deploy
-infra-deploy: check-jdk infra-deps infra-build ## Deploy the stack to AWS; outputs to infra-cdk/outputs.json (needs credentials, bootstrap)
-	cd infra-cdk && $(CDK) deploy $(CDK_ARGS) --outputs-file $(CDK_OUTPUTS)
+infra-deploy: require-stage require-cluster check-jdk infra-deps infra-build ## Deploy the stack (STAGE=..., EKS_CLUSTER=...); its outputs go to infra-cdk/outputs.json
+	$(CDK) deploy $(CDK_ARGS) --outputs-file $(abspath $(CDK_OUTPUTS))
 
 .PHONY: destroy
-destroy: check-jdk infra-deps infra-build ## Delete the stack (asks first; only dev stages delete their tables)
-	cd infra-cdk && $(CDK) destroy $(CDK_ARGS)
+destroy: require-stage check-jdk infra-deps infra-build ## Delete the stack (STAGE=...; asks first; only dev stages delete their data)
+	$(CDK) destroy $(CDK_ARGS)
 
 .PHONY: infra-build
 infra-build: check-jdk ## Compile and package the CDK app (and the schema it builds the tables from)
@@ -189,6 +210,14 @@ infra-deps: infra-cdk/node_modules/.package-lock.json ## Install the AWS CDK CLI
 
 infra-cdk/node_modules/.package-lock.json: infra-cdk/package.json infra-cdk/package-lock.json
 	cd infra-cdk && npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: require-stage
+require-stage:
+	@test -n "$(STAGE)" || { echo "Set STAGE: e.g. STAGE=prod (tables kept, deletion protection) or STAGE=dev / dev-<name> (deleted with the stack)" >&2; exit 1; }
+
+.PHONY: require-cluster
+require-cluster:
+	@test -n "$(EKS_CLUSTER)$(findstring identity=irsa,$(CDK_CONTEXT))" || { echo "Set EKS_CLUSTER=<your EKS cluster>: the stack associates the role with the service account there (EKS Pod Identity); or use CDK_CONTEXT='-c identity=irsa -c oidcProviderArn=...'" >&2; exit 1; }
 
 ##@ Container
 
@@ -215,10 +244,11 @@ image-test: engine-deps ## Build the image and test it as the Deployment runs it
 	scripts/image-test.sh
 
 .PHONY: push
-push: ## Tag and push the image to REGISTRY (e.g. the ECR repository; log in first)
+push: ## Tag and push the image to REGISTRY (log in first); records its digest for `make deploy`
 	@test -n "$(REGISTRY)" || { echo "Set REGISTRY, e.g. make push REGISTRY=123456789012.dkr.ecr.eu-west-1.amazonaws.com" >&2; exit 1; }
 	$(DOCKER) tag $(IMAGE):$(VERSION) $(IMAGE_REF)
 	$(DOCKER) push $(IMAGE_REF)
+	DOCKER="$(DOCKER)" scripts/record-digest.sh $(IMAGE_REF) $(IMAGE_DIGEST_FILE)
 
 .PHONY: up
 up: ## Start DynamoDB Local (:8000), the admin UI (:8001) and the service (:8080) with Compose (COMPOSE=...)
@@ -238,22 +268,28 @@ logs: ## Follow the compose stack's logs
 OVERLAY ?= aws
 KUBECTL ?= kubectl
 ROLLOUT_TIMEOUT ?= 180s
-CDK_OUTPUTS ?= infra-cdk/outputs.json
-VPC_CIDR ?=
-# A throwaway kustomization on top of the overlay that sets the image (registry, name, tag).
+# Where the service exports traces and metrics (OTLP/HTTP); empty: the ADOT add-on's collector
+# (see scripts/k8s-config.js), `none`: no export. 80 → 443 redirect on the public ALB: HTTP_REDIRECT=true.
+OTLP_ENDPOINT ?=
+HTTP_REDIRECT ?=
+# A throwaway kustomization on top of the overlay that sets the image (registry, name, digest).
 # It lives inside k8s/ because kustomize refuses resources given by an absolute path.
 DEPLOY_DIR := k8s/.deploy
+# Written by `make push`: the pushed image's registry digest, which `make deploy` applies.
+IMAGE_DIGEST_FILE := $(DEPLOY_DIR)/image.digest
 
 .PHONY: k8s-config
-k8s-config: ## Write the aws overlay's values (role ARN, tables, region) from $(CDK_OUTPUTS); VPC_CIDR if the stack has no VpcCidr
-	VPC_CIDR="$(VPC_CIDR)" node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
+k8s-config: ## Write the aws overlay's values (tables, AUTH_*, cursor key ARN, role, ALB, NetworkPolicy) from the CDK outputs
+	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
+	  node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
 
 .PHONY: render
 render: deploy-kustomization ## Print the manifests `make deploy` would apply (OVERLAY, REGISTRY, VERSION)
-	$(KUBECTL) kustomize $(DEPLOY_DIR)
+	@$(KUBECTL) kustomize $(DEPLOY_DIR)
 
 .PHONY: deploy
-deploy: deploy-kustomization ## Apply the overlay (OVERLAY=aws|local) with the image $(IMAGE_REF)
+deploy: ## Apply the overlay (OVERLAY=aws|local); on aws the image pushed last, by digest
+	@$(MAKE) deploy-kustomization REQUIRE_DIGEST=$(if $(filter aws,$(OVERLAY)),1,0)
 	$(KUBECTL) apply -k $(DEPLOY_DIR)
 
 .PHONY: rollout
@@ -264,18 +300,7 @@ rollout: ## Wait until the new pods are ready; fails after ROLLOUT_TIMEOUT
 undeploy: deploy-kustomization ## Delete everything the overlay created (the DynamoDB tables stay: the CDK stack owns them)
 	$(KUBECTL) delete -k $(DEPLOY_DIR) --ignore-not-found
 
+REQUIRE_DIGEST ?= 0
 .PHONY: deploy-kustomization
 deploy-kustomization:
-	@test -d k8s/overlays/$(OVERLAY) || { echo "No overlay k8s/overlays/$(OVERLAY)" >&2; exit 1; }
-	@case "$(VERSION)" in *-dirty) echo "warning: deploying $(VERSION): the image holds uncommitted changes" >&2;; esac
-	@mkdir -p $(DEPLOY_DIR)
-	@printf '%s\n' \
-	  '# Written by make deploy-kustomization; not committed.' \
-	  'apiVersion: kustomize.config.k8s.io/v1beta1' \
-	  'kind: Kustomization' \
-	  'resources:' \
-	  '  - ../overlays/$(OVERLAY)' \
-	  'images:' \
-	  '  - name: product-service' \
-	  '    newName: $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE)' \
-	  '    newTag: "$(VERSION)"' > $(DEPLOY_DIR)/kustomization.yaml
+	@scripts/deploy-kustomization.sh $(DEPLOY_DIR) $(OVERLAY) $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE) "$(VERSION)" $(IMAGE_DIGEST_FILE) $(REQUIRE_DIGEST)

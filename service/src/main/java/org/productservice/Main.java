@@ -45,6 +45,9 @@ import org.productservice.product.DynamoDbIdempotencyStore;
 import org.productservice.product.DynamoDbProductRepository;
 import org.productservice.product.ProductApiSettings;
 import org.productservice.product.ProductService;
+import org.productservice.secrets.CursorKeySettings;
+import org.productservice.secrets.CursorKeySource;
+import org.productservice.secrets.SecretsManagerClients;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -147,6 +150,7 @@ public final class Main {
         DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics);
         TableBootstrap bootstrap = new TableBootstrap(client, dynamoDb);
         bootstrap.start();
+        Optional<CursorKeySource> cursorKey = cursorKey(config);
 
         var products = new DynamoDbProductRepository(client, dynamoDb.productTable(), dynamoDb.nameIndex());
         var idempotency = new DynamoDbIdempotencyStore(client, dynamoDb.idempotencyTable());
@@ -157,7 +161,7 @@ public final class Main {
         server.config(config.get("server"));
         limits.apply(server);
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
-                                  authentication))
+                                  authentication, cursorKey))
                 .routing(routing -> routing(routing, new RequestObserver(registry, Principal::nameOf), errors,
                                             authentication, productService, docs));
     }
@@ -190,8 +194,21 @@ public final class Main {
         docs.register(routing);
     }
 
+    /**
+     * The cursor signing key from AWS Secrets Manager, when {@code api.cursor.arn} is set: read in
+     * the background and retried; the pod is not ready until it is read.
+     *
+     * @param config root configuration
+     * @return the key's source, or empty when the key comes from {@code api.cursor.secret}
+     */
+    static Optional<CursorKeySource> cursorKey(Config config) {
+        return CursorKeySettings.create(config)
+                .map(settings -> CursorKeySource.start(SecretsManagerClients.create(settings), settings));
+    }
+
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
-                                          TableBootstrap bootstrap, Optional<Authentication> authentication) {
+                                          TableBootstrap bootstrap, Optional<Authentication> authentication,
+                                          Optional<CursorKeySource> cursorKey) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
@@ -206,6 +223,7 @@ public final class Main {
                                   .build(),
                           HealthCheckType.STARTUP, "tables");
         authentication.ifPresent(auth -> health.addCheck(auth.readiness()));
+        cursorKey.ifPresent(key -> health.addCheck(key.readiness()));
         return ObserveFeature.builder()
                 .endpoint(endpoint)
                 .addObserver(health.build())

@@ -238,31 +238,78 @@ class KubernetesManifestsTest {
                 .containsEntry("prometheus.io/path", Repository.metricsPath())
                 .containsEntry("prometheus.io/port", String.valueOf(Repository.serverPort()));
 
-        // Ingress traffic is allowed on the app's port only, from two sources: the ingress path
-        // and the metrics scraper's namespace.
+    }
+
+    /** The port of health and metrics (the admin listener); admitted only from monitoring and the nodes. */
+    private static final int ADMIN_PORT = 9080;
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void networkPolicyClosesBothDirectionsButForWhatTheServiceNeeds(String overlay) {
+        Manifests manifests = rendered(overlay);
         NetworkPolicy policy = manifests.one(NetworkPolicy.class, APP);
-        assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
-        assertThat(policy.getSpec().getIngress()).hasSize(2).allSatisfy(rule -> {
-            assertThat(rule.getFrom()).isNotEmpty();
-            assertThat(rule.getPorts()).singleElement()
-                    .satisfies(p -> assertThat(containerPort(container, p.getPort())).isEqualTo(Repository.serverPort()));
+        assertThat(policy.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(SELECTOR);
+
+        // In: the API port from the ingress path only; the admin port from monitoring (and, on
+        // EKS, the nodes' kubelet probes). Nothing else.
+        var ingress = policy.getSpec().getIngress();
+        assertThat(ingress).hasSize(2);
+        assertThat(ingress.get(0).getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(Repository.serverPort()));
+        assertThat(ingress.get(1).getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(ADMIN_PORT));
+        assertThat(ingress.get(1).getFrom().stream().filter(peer -> peer.getNamespaceSelector() != null)
+                           .map(peer -> peer.getNamespaceSelector().getMatchLabels()).toList())
+                .containsExactly(Map.of("kubernetes.io/metadata.name", "monitoring"));
+        if (overlay.equals("aws")) {
+            // The ALB's subnets, never the whole VPC (with the VPC CNI every pod has a VPC address).
+            assertThat(ingress.get(0).getFrom()).extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("10.0.0.0/24", "10.0.1.0/24");
+            assertThat(ingress.get(1).getFrom().stream().filter(peer -> peer.getIpBlock() != null)
+                               .map(peer -> peer.getIpBlock().getCidr()).toList())
+                    .containsExactly("10.0.0.0/16");
+        } else {
+            assertThat(ingress.get(0).getFrom()).singleElement().satisfies(peer ->
+                    assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "ingress-nginx"));
+        }
+
+        // Out: DNS to CoreDNS, HTTPS anywhere but the instance metadata service, plus the overlay's extras.
+        var egress = policy.getSpec().getEgress();
+        assertThat(egress.get(0).getTo()).singleElement().satisfies(peer -> {
+            assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "kube-system");
+            assertThat(peer.getPodSelector().getMatchLabels()).containsEntry("k8s-app", "kube-dns");
         });
-        assertThat(policy.getSpec().getIngress().get(1).getFrom()).singleElement().satisfies(peer ->
-                assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
+        assertThat(egress.get(0).getPorts()).extracting(p -> p.getProtocol() + "/" + p.getPort().getIntVal())
+                .containsExactlyInAnyOrder("UDP/53", "TCP/53");
+        assertThat(egress.get(1).getTo()).singleElement().satisfies(peer -> {
+            assertThat(peer.getIpBlock().getCidr()).isEqualTo("0.0.0.0/0");
+            assertThat(peer.getIpBlock().getExcept()).containsExactly("169.254.169.254/32");
+        });
+        assertThat(egress.get(1).getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(443));
+        List<Integer> otherPorts = egress.stream().skip(2).flatMap(rule -> rule.getPorts().stream())
+                .map(p -> p.getPort().getIntVal()).toList();
+        if (overlay.equals("aws")) {
+            // The Pod Identity agent (port 80 on its link-local address) and the OTLP collector.
+            assertThat(otherPorts).containsExactly(80, 4318);
+        } else {
+            // DynamoDB Local in the namespace.
+            assertThat(otherPorts).containsExactly(8000);
+        }
     }
 
     @Test
     void awsOverlayWiresTheCdkOutputsAndTheLoadBalancer() {
         Manifests aws = rendered("aws");
         ServiceAccount account = aws.one(ServiceAccount.class, APP);
-        assertThat(account.getMetadata().getAnnotations().get("eks.amazonaws.com/role-arn"))
-                .matches("arn:aws[a-z-]*:iam::\\d{12}:role/.+");
+        // The example stack uses EKS Pod Identity: the association maps the role, no annotation.
+        assertThat(account.getMetadata().getAnnotations()).isNullOrEmpty();
         assertThat(aws.one(Deployment.class, APP).getSpec().getTemplate().getSpec().getServiceAccountName())
                 .isEqualTo(account.getMetadata().getName());
 
         Map<String, String> config = aws.generatedConfigMap(APP).getData();
-        assertThat(config).containsKeys("DYNAMODB_REGION", "DYNAMODB_TABLE_PRODUCTS", "DYNAMODB_TABLE_IDEMPOTENCY")
-                .doesNotContainKeys("DYNAMODB_ENDPOINT", "DYNAMODB_AUTOCREATE");
+        assertThat(config).containsEntry("DYNAMODB_REGION", "eu-west-1")
+                .containsEntry("DYNAMODB_TABLE_PRODUCTS", "product-service-prod-ProductTable-EXAMPLE1A2B3C")
+                .containsEntry("DYNAMODB_TABLE_IDEMPOTENCY", "product-service-prod-IdempotencyTable-EXAMPLE4D5E6F")
+                .containsEntry("DYNAMODB_TABLE_INDEX", "product-name-index")
+                .doesNotContainKeys("DYNAMODB_ENDPOINT", "DYNAMODB_AUTOCREATE", "API_CURSOR_SECRET");
         assertThat(app(aws.one(Deployment.class, APP)).getEnvFrom())
                 .anySatisfy(e -> assertThat(e.getConfigMapRef().getName()).isEqualTo(aws.generatedConfigMap(APP).getMetadata().getName()));
 
@@ -272,8 +319,6 @@ class KubernetesManifestsTest {
                 .containsEntry("alb.ingress.kubernetes.io/target-type", "ip")
                 .containsEntry("alb.ingress.kubernetes.io/healthcheck-path", Repository.healthPath("ready"));
 
-        assertThat(aws.one(NetworkPolicy.class, APP).getSpec().getIngress().get(0).getFrom())
-                .singleElement().satisfies(peer -> assertThat(peer.getIpBlock().getCidr()).matches("\\d+\\.\\d+\\.\\d+\\.\\d+/\\d+"));
         assertThat(aws.one(io.fabric8.kubernetes.api.model.Namespace.class, APP).getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");
     }
@@ -285,7 +330,10 @@ class KubernetesManifestsTest {
         var endpoint = java.net.URI.create(config.get("DYNAMODB_ENDPOINT"));
         Service engine = local.one(Service.class, endpoint.getHost());
         assertThat(engine.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(endpoint.getPort()));
-        assertThat(config).containsEntry("DYNAMODB_AUTOCREATE", "true");
+        assertThat(config).containsEntry("DYNAMODB_AUTOCREATE", "true")
+                // No token issuer locally; a fixed development cursor key (the aws overlay has none).
+                .containsEntry("AUTH_MODE", "none")
+                .containsKey("API_CURSOR_SECRET");
 
         Deployment engineDeployment = local.all(Deployment.class).stream()
                 .filter(d -> engine.getSpec().getSelector().equals(d.getSpec().getSelector().getMatchLabels()))

@@ -1,8 +1,12 @@
 package org.productservice.deploy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,10 +33,55 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 record Manifests(String overlay, List<HasMetadata> resources) {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
+    /** The committed example of the CDK stack's outputs, from which the aws overlay is rendered. */
+    static final Path EXAMPLE_OUTPUTS = Repository.ROOT.resolve("k8s/overlays/aws/outputs.example.json");
+
+    /**
+     * Renders an overlay as committed. The aws overlay's values are not committed (they come from
+     * a deployed stack); it is rendered from {@link #EXAMPLE_OUTPUTS} as {@code make k8s-config}
+     * would write them, in a copy of k8s/, so that the working tree is never touched.
+     */
     static Manifests render(String overlay) {
+        if (overlay.equals("aws")) {
+            return renderAws(EXAMPLE_OUTPUTS).manifests();
+        }
         Repository.requireTool("kubectl", "Install kubectl 1.27+ (it has kustomize built in).");
         String yaml = Repository.run(Duration.ofSeconds(30), "kubectl", "kustomize", "k8s/overlays/" + overlay);
         return parse(overlay, yaml);
+    }
+
+    /** What k8s-config printed, and the aws overlay it configured. */
+    record AwsRender(Manifests manifests, String stdout) {
+    }
+
+    /**
+     * Copies k8s/ to a temporary directory, runs scripts/k8s-config.js on the outputs file into
+     * it, and renders the aws overlay there.
+     *
+     * @param outputs outputs file of `cdk deploy`
+     * @param flags   extra k8s-config flags
+     * @return the rendered overlay and the script's standard output
+     */
+    static AwsRender renderAws(Path outputs, String... flags) {
+        Repository.requireTool("kubectl", "Install kubectl 1.27+ (it has kustomize built in).");
+        Repository.requireTool("node", "Install Node.js 22+ (a prerequisite of the project).");
+        try {
+            Path copy = Files.createTempDirectory("k8s-aws");
+            try {
+                Repository.copyTree(Repository.ROOT.resolve("k8s"), copy.resolve("k8s"));
+                Path generated = copy.resolve("k8s/overlays/aws/generated");
+                List<String> command = new ArrayList<>(List.of("node", Repository.ROOT.resolve("scripts/k8s-config.js").toString(),
+                                                               "--outputs", outputs.toString(), "--out", generated.toString()));
+                command.addAll(List.of(flags));
+                String stdout = Repository.run(copy, Duration.ofSeconds(20), command.toArray(String[]::new)).requireSuccess();
+                String yaml = Repository.run(copy, Duration.ofSeconds(30), "kubectl", "kustomize", "k8s/overlays/aws").requireSuccess();
+                return new AwsRender(parse("aws", yaml), stdout);
+            } finally {
+                Repository.deleteTree(copy);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Manifests parse(String overlay, String yaml) {

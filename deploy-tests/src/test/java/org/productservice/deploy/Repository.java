@@ -136,6 +136,40 @@ final class Repository {
         }
     }
 
+    /**
+     * Copies a directory tree, leaving out build output, installed packages, VCS data and
+     * generated values (target/, node_modules/, .git, cdk.out/, k8s/.deploy, k8s/overlays/aws/generated).
+     */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (var paths = Files.walk(from)) {
+            for (Path source : (Iterable<Path>) paths::iterator) {
+                Path relative = from.relativize(source);
+                String unix = relative.toString().replace('\\', '/');
+                if (unix.matches("(.*/)?(target|node_modules|\\.git|cdk\\.out|\\.deploy|\\.data|generated)(/.*)?")
+                        || unix.equals("infra-cdk/outputs.json")) {
+                    continue;
+                }
+                Path target = to.resolve(relative.toString());
+                if (Files.isDirectory(source)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(source, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
     static List<Object> loadAll(String yaml) {
         List<Object> documents = new ArrayList<>();
         for (Object document : new Yaml().loadAll(yaml)) {

@@ -89,13 +89,78 @@ public final class InfraApp {
                                        capacity(context),
                                        encryption(context),
                                        bool(context, "contributorInsights", false),
-                                       identity(context));
+                                       identity(context),
+                                       edge(context));
+    }
+
+    /** Requests per client IP and 5 minutes before the WAF blocks it (WAF's own default is 2,000 too). */
+    static final int DEFAULT_WAF_RATE_LIMIT = 2_000;
+    /** The service's default {@code limits.body} (application.yaml). */
+    static final long DEFAULT_MAX_BODY_BYTES = 65_536;
+    /** Default on-demand caps per table and index (request units per second); see the README for the bill at the cap. */
+    static final int DEFAULT_MAX_READ_REQUEST_UNITS = 1_000;
+    static final int DEFAULT_MAX_WRITE_REQUEST_UNITS = 200;
+
+    private static EdgeSettings edge(Node context) {
+        return new EdgeSettings(identityProvider(context),
+                                tls(context),
+                                new EdgeSettings.Waf(integer(context, "wafRateLimit", DEFAULT_WAF_RATE_LIMIT),
+                                                     integer(context, "maxBodyBytes", (int) DEFAULT_MAX_BODY_BYTES)),
+                                bool(context, "accessLogs", false)
+                                        ? Optional.of(integer(context, "accessLogDays", 90)) : Optional.empty(),
+                                new EdgeSettings.Network(string(context, "vpcCidr"),
+                                                         string(context, "albSubnetCidrs")
+                                                                 .map(cidrs -> java.util.Arrays.stream(cidrs.split(","))
+                                                                         .map(String::strip).filter(c -> !c.isEmpty()).toList())
+                                                                 .orElse(java.util.List.of())),
+                                string(context, "alarmTopicArn"));
+    }
+
+    private static EdgeSettings.IdentityProvider identityProvider(Node context) {
+        Optional<String> issuer = string(context, "issuer");
+        if (issuer.isEmpty()) {
+            for (String key : new String[] {"audience", "jwks", "audienceClaim", "scopesRead", "scopesWrite"}) {
+                if (string(context, key).isPresent()) {
+                    throw new IllegalArgumentException(key + " is for your own identity provider and needs -c issuer=https://...");
+                }
+            }
+            return new EdgeSettings.Cognito(string(context, "cognitoDomainPrefix"));
+        }
+        if (string(context, "cognitoDomainPrefix").isPresent()) {
+            throw new IllegalArgumentException("cognitoDomainPrefix and issuer exclude each other: with issuer the stack creates no Cognito");
+        }
+        return new EdgeSettings.ExternalIssuer(issuer.get(),
+                                               string(context, "audience").orElse(null),
+                                               string(context, "jwks"),
+                                               string(context, "audienceClaim").orElse("aud"),
+                                               string(context, "scopesRead").orElse(ApiIdentity.READ_SCOPE),
+                                               string(context, "scopesWrite").orElse(ApiIdentity.WRITE_SCOPE));
+    }
+
+    private static EdgeSettings.Tls tls(Node context) {
+        Optional<String> arn = string(context, "certificateArn");
+        Optional<String> domain = string(context, "domainName");
+        if (arn.isPresent()) {
+            if (string(context, "hostedZoneId").isPresent()) {
+                throw new IllegalArgumentException("certificateArn and hostedZoneId exclude each other: "
+                                                           + "the zone validates a certificate the stack requests");
+            }
+            return new EdgeSettings.ExistingCertificate(arn.get(), domain);
+        }
+        if (domain.isPresent()) {
+            return new EdgeSettings.DnsValidatedCertificate(domain.get(), string(context, "hostedZoneId").orElse(null));
+        }
+        if (string(context, "hostedZoneId").isPresent()) {
+            throw new IllegalArgumentException("hostedZoneId needs -c domainName=api.example.com");
+        }
+        return new EdgeSettings.NoCertificate();
     }
 
     private static Capacity capacity(Node context) {
         String billing = string(context, "billing").orElse("on-demand");
         return switch (billing) {
-            case "on-demand" -> new OnDemand();
+            case "on-demand" -> new OnDemand(integer(context, "maxReadRequestUnits", DEFAULT_MAX_READ_REQUEST_UNITS),
+                                             integer(context, "maxWriteRequestUnits", DEFAULT_MAX_WRITE_REQUEST_UNITS));
             case "provisioned" -> new Provisioned(integer(context, "readCapacityMin", 1),
                                                   integer(context, "readCapacityMax", 10),
                                                   integer(context, "writeCapacityMin", 1),

@@ -17,6 +17,7 @@ import software.amazon.awscdk.StackProps;
  * @param encryption          key that encrypts the tables at rest
  * @param contributorInsights turn on CloudWatch Contributor Insights (billed per event) for the tables and index
  * @param identity            how the service's pods obtain the role
+ * @param edge                identity provider, certificate, firewall and network facts of the API's edge
  */
 public record ProductServiceProps(StackProps stackProps,
                                   String stage,
@@ -24,7 +25,8 @@ public record ProductServiceProps(StackProps stackProps,
                                   Capacity capacity,
                                   Encryption encryption,
                                   boolean contributorInsights,
-                                  ServiceIdentity identity) {
+                                  ServiceIdentity identity,
+                                  EdgeSettings edge) {
     private static final Pattern STAGE = Pattern.compile("[a-z][a-z0-9-]{0,30}");
 
     /** Checks the parts. */
@@ -38,14 +40,29 @@ public record ProductServiceProps(StackProps stackProps,
         Objects.requireNonNull(capacity, "capacity");
         Objects.requireNonNull(encryption, "encryption");
         Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(edge, "edge");
     }
 
     /** How the tables are billed. */
     public sealed interface Capacity {
     }
 
-    /** Pay per request: nothing is billed for throughput while there is no traffic. */
-    public record OnDemand() implements Capacity {
+    /**
+     * Pay per request: nothing is billed for throughput while there is no traffic. The caps bound
+     * the bill of a runaway or scraping client: beyond them DynamoDB throttles instead of billing.
+     * They apply to each table and to each index separately.
+     *
+     * @param maxReadRequestUnits  most read request units per second
+     * @param maxWriteRequestUnits most write request units per second
+     */
+    public record OnDemand(int maxReadRequestUnits, int maxWriteRequestUnits) implements Capacity {
+        /** Checks the caps. */
+        public OnDemand {
+            if (maxReadRequestUnits < 1 || maxWriteRequestUnits < 1) {
+                throw new IllegalArgumentException("maxReadRequestUnits and maxWriteRequestUnits must be positive, got "
+                                                           + maxReadRequestUnits + " and " + maxWriteRequestUnits);
+            }
+        }
     }
 
     /**

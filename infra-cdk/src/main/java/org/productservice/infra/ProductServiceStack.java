@@ -4,6 +4,7 @@ import java.util.Optional;
 
 import org.productservice.infra.ProductServiceProps.AwsManagedKey;
 import org.productservice.infra.ProductServiceProps.CustomerManagedKey;
+import org.productservice.infra.ProductServiceProps.PodIdentity;
 import org.productservice.schema.Tables;
 
 import software.amazon.awscdk.CfnOutput;
@@ -14,12 +15,17 @@ import software.amazon.awscdk.Tags;
 import software.amazon.awscdk.services.kms.CfnKey;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.kms.Key;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sns.Topic;
 import software.constructs.Construct;
 
 /**
  * product-service's AWS resources: the product and idempotency tables, the key that encrypts
- * them when a customer managed one is asked for, and the role of the service's pods. Its outputs
- * are what the Kubernetes deployment needs ({@code DYNAMODB_*} settings and the role).
+ * them when a customer managed one is asked for, the role of the service's pods, the cursor
+ * signing key, the identity provider (or your own issuer's settings) and the API's edge
+ * (certificate, WAF, access logs). Its outputs are what the Kubernetes deployment needs
+ * ({@code DYNAMODB_*}, {@code AUTH_*}, {@code API_CURSOR_ARN}, the role and the ALB's annotations);
+ * {@code make k8s-config} writes them into the aws overlay.
  */
 public final class ProductServiceStack extends Stack {
     /** Logical ID of the product table, pinned (and pinned by a test). */
@@ -32,6 +38,9 @@ public final class ProductServiceStack extends Stack {
     private final ServiceTable products;
     private final ServiceTable idempotency;
     private final ServiceRole serviceRole;
+    private final CursorKey cursorKey;
+    private final ApiIdentity identity;
+    private final ApiEdge apiEdge;
 
     /**
      * Creates the stack.
@@ -45,12 +54,17 @@ public final class ProductServiceStack extends Stack {
         Tags.of(this).add("app", "product-service");
         Tags.of(this).add("stage", props.stage());
 
+        EdgeSettings edge = props.edge();
         Optional<IKey> tableKey = tableKey(props);
+        Optional<ITopic> alarmTopic = edge.alarmTopicArn().map(arn -> Topic.fromTopicArn(this, "AlarmTopic", arn));
         ServiceTable.Settings settings = new ServiceTable.Settings(
-                props.capacity(), tableKey, props.protectData(), props.contributorInsights());
+                props.capacity(), tableKey, props.protectData(), props.contributorInsights(), alarmTopic);
         products = new ServiceTable(this, "Products", Tables.PRODUCTS, PRODUCT_TABLE_ID, settings);
         idempotency = new ServiceTable(this, "Idempotency", Tables.IDEMPOTENCY, IDEMPOTENCY_TABLE_ID, settings);
-        serviceRole = new ServiceRole(this, "Service", props.identity(), products, idempotency, tableKey);
+        cursorKey = new CursorKey(this, "Cursor", tableKey, props.protectData());
+        serviceRole = new ServiceRole(this, "Service", props.identity(), products, idempotency, tableKey, cursorKey.secret());
+        identity = new ApiIdentity(this, "Identity", edge.identityProvider(), props.stage(), props.protectData());
+        apiEdge = new ApiEdge(this, "Edge", edge.tls(), edge.waf(), edge.accessLogs(), props.protectData());
 
         // Named after the service settings they feed (DYNAMODB_TABLE_PRODUCTS, ...), so that the
         // outputs file maps onto the Kubernetes configuration one to one.
@@ -64,6 +78,63 @@ public final class ProductServiceStack extends Stack {
         output("ServiceIdentity", props.identity().mode(),
                "irsa: annotate the service account with eks.amazonaws.com/role-arn; pod-identity: an association maps it");
         output("Region", getRegion(), "DYNAMODB_REGION");
+        if (props.identity() instanceof PodIdentity pod && pod.clusterName().isPresent()) {
+            output("EksClusterName", pod.clusterName().get(), "cluster whose Pod Identity association maps the role");
+        }
+
+        output("CursorKeyArn", cursorKey.secret().getSecretArn(), "API_CURSOR_ARN (the service reads the key at start)");
+        output("AuthProvider", identity.provider(), "cognito: the stack's user pool; external: your own issuer");
+        output("AuthIssuer", identity.issuer(), "AUTH_ISSUER");
+        identity.jwks().ifPresent(jwks -> output("AuthJwksUrl", jwks, "AUTH_JWKS"));
+        output("AuthAudience", identity.audience(), "AUTH_AUDIENCE");
+        output("AuthAudienceClaim", identity.audienceClaim(), "AUTH_CLAIMS_AUDIENCE");
+        output("AuthScopesRead", identity.readScopes(), "AUTH_SCOPES_READ");
+        output("AuthScopesWrite", identity.writeScopes(), "AUTH_SCOPES_WRITE");
+        identity.tokenUrl().ifPresent(url -> output("AuthTokenUrl", url, "OAuth token endpoint (client credentials)"));
+        identity.client().ifPresent(client -> output("AuthClientId", client.getUserPoolClientId(),
+                "app client for machine-to-machine calls; its secret: aws cognito-idp describe-user-pool-client"));
+
+        output("WebAclArn", apiEdge.webAcl().getAttrArn(), "WAF web ACL of the ALB (alb.ingress.kubernetes.io/wafv2-acl-arn)");
+        apiEdge.certificate().ifPresent(certificate -> output("CertificateArn", certificate.getCertificateArn(),
+                "certificate of the ALB's HTTPS listener"));
+        apiEdge.domainName().ifPresent(domain -> {
+            output("ApiDomainName", domain, "host name of the API (the ingress host rule)");
+            output("ApiBaseUrl", "https://" + domain, "base URL of the API");
+        });
+        apiEdge.accessLogs().ifPresent(bucket -> output("AccessLogBucketName", bucket.getBucketName(),
+                "ALB access logs (prefix " + ApiEdge.ACCESS_LOG_PREFIX + "/)"));
+        edge.network().vpcCidr().ifPresent(cidr -> output("VpcCidr", cidr, "cluster VPC (kubelet probes come from there)"));
+        if (!edge.network().albSubnetCidrs().isEmpty()) {
+            output("AlbSubnetCidrs", String.join(",", edge.network().albSubnetCidrs()),
+                   "subnets of the ALB, the only sources of API traffic (NetworkPolicy)");
+        }
+    }
+
+    /**
+     * The cursor signing key.
+     *
+     * @return the secret construct
+     */
+    public CursorKey cursorKey() {
+        return cursorKey;
+    }
+
+    /**
+     * The identity provider, or your own issuer's settings.
+     *
+     * @return the construct
+     */
+    public ApiIdentity identity() {
+        return identity;
+    }
+
+    /**
+     * Certificate, web ACL and access log bucket.
+     *
+     * @return the construct
+     */
+    public ApiEdge apiEdge() {
+        return apiEdge;
     }
 
     /**

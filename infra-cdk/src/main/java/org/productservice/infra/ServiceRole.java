@@ -22,12 +22,13 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.kms.IKey;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.constructs.Construct;
 
 /**
  * The IAM role the service's pods run with: trusted only by the service's Kubernetes service
- * account (through IRSA or EKS Pod Identity) and allowed only the DynamoDB calls the service
- * makes, each on the one table or index it makes it on.
+ * account (through IRSA or EKS Pod Identity) and allowed only the calls the service makes, each on
+ * the one resource it makes it on: DynamoDB on its tables and index, and reading its cursor key.
  */
 public final class ServiceRole extends Construct {
     /** Calls on the product table: reads, conditional writes, the list scan and the readiness check. */
@@ -47,6 +48,9 @@ public final class ServiceRole extends Construct {
     static final List<String> KEY_ACTIONS = List.of(
             "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey");
 
+    /** The one call the service makes on its cursor key, at start. */
+    static final List<String> SECRET_ACTIONS = List.of("secretsmanager:GetSecretValue");
+
     /** Audience of IRSA tokens: the projected token is minted for STS. */
     static final String IRSA_AUDIENCE = "sts.amazonaws.com";
     private static final String POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com";
@@ -61,14 +65,16 @@ public final class ServiceRole extends Construct {
      * @param identity    who may assume the role
      * @param products    the product table
      * @param idempotency the idempotency table
-     * @param tableKey    the tables' customer managed key, if they have one
+     * @param tableKey    the tables' customer managed key, if they have one (it encrypts the cursor key too)
+     * @param cursorKey   the secret that signs page cursors
      */
     public ServiceRole(Construct scope,
                        String id,
                        ServiceIdentity identity,
                        ServiceTable products,
                        ServiceTable idempotency,
-                       Optional<IKey> tableKey) {
+                       Optional<IKey> tableKey,
+                       ISecret cursorKey) {
         super(scope, id);
         List<PolicyStatement> statements = new ArrayList<>();
         statements.add(allow("ProductTable", PRODUCT_TABLE_ACTIONS, List.of(products.table().getTableArn())));
@@ -81,13 +87,23 @@ public final class ServiceRole extends Construct {
                 .resources(List.of(key.getKeyArn()))
                 .conditions(Map.of("StringEquals", Map.of("kms:ViaService", "dynamodb." + Aws.REGION + ".amazonaws.com")))
                 .build()));
+        statements.add(allow("CursorKey", SECRET_ACTIONS, List.of(cursorKey.getSecretArn())));
+        // With the AWS managed key aws/secretsmanager, Secrets Manager decrypts on the caller's
+        // behalf without a grant; a customer managed key needs kms:Decrypt, through Secrets Manager only.
+        tableKey.ifPresent(key -> statements.add(PolicyStatement.Builder.create()
+                .sid("CursorKeyThroughSecretsManager")
+                .effect(Effect.ALLOW)
+                .actions(List.of("kms:Decrypt"))
+                .resources(List.of(key.getKeyArn()))
+                .conditions(Map.of("StringEquals", Map.of("kms:ViaService", "secretsmanager." + Aws.REGION + ".amazonaws.com")))
+                .build()));
 
         role = Role.Builder.create(this, "Role")
                 .description("product-service pods (" + identity.mode() + ", " + identity.serviceAccount().subject() + ")")
                 .assumedBy(trust(identity))
                 // Inline, not attached: the permissions live and die with the role and cannot be
                 // attached to anything else.
-                .inlinePolicies(Map.of("dynamodb-tables", PolicyDocument.Builder.create().statements(statements).build()))
+                .inlinePolicies(Map.of("service", PolicyDocument.Builder.create().statements(statements).build()))
                 .build();
         // The ARN is written into the Kubernetes configuration; a replaced role would break it.
         ((CfnRole) role.getNode().getDefaultChild()).overrideLogicalId("ServiceRole");
@@ -126,17 +142,27 @@ public final class ServiceRole extends Construct {
                     // which pod asks, and the conditions keep every other service account (and,
                     // when known, every other cluster) of the account out.
                     .withSessionTags()
-                    .withConditions(Map.of("StringEquals", podIdentityTags(pod)));
+                    .withConditions(podIdentityConditions(pod));
         };
     }
 
-    private static Map<String, Object> podIdentityTags(PodIdentity pod) {
+    private static Map<String, Object> podIdentityConditions(PodIdentity pod) {
         ServiceAccount account = pod.serviceAccount();
-        Map<String, Object> tags = orderedMap(
+        Map<String, Object> equals = orderedMap(
                 "aws:RequestTag/kubernetes-namespace", account.namespace(),
                 "aws:RequestTag/kubernetes-service-account", account.name());
-        pod.clusterName().ifPresent(cluster -> tags.put("aws:RequestTag/eks-cluster-name", cluster));
-        return tags;
+        // The session tags are set by the agent, but the service principal is shared by every
+        // account: the source conditions keep clusters of other accounts (and, when the cluster
+        // is known, every other cluster of this account) from assuming the role.
+        equals.put("aws:SourceAccount", Aws.ACCOUNT_ID);
+        Map<String, Object> conditions = new LinkedHashMap<>();
+        conditions.put("StringEquals", equals);
+        pod.clusterName().ifPresent(cluster -> {
+            equals.put("aws:RequestTag/eks-cluster-name", cluster);
+            conditions.put("ArnEquals", Map.of("aws:SourceArn",
+                    "arn:" + Aws.PARTITION + ":eks:" + Aws.REGION + ":" + Aws.ACCOUNT_ID + ":cluster/" + cluster));
+        });
+        return conditions;
     }
 
     private static Map<String, Object> orderedMap(String k1, Object v1, String k2, Object v2) {

@@ -5,12 +5,20 @@ import java.util.List;
 import java.util.Optional;
 
 import org.productservice.infra.ProductServiceProps.Capacity;
+import org.productservice.infra.ProductServiceProps.OnDemand;
 import org.productservice.infra.ProductServiceProps.Provisioned;
 import org.productservice.schema.IndexDefinition;
 import org.productservice.schema.KeyAttribute;
 import org.productservice.schema.TableDefinition;
 
+import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Metric;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
 import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
 import software.amazon.awscdk.services.dynamodb.BillingMode;
@@ -26,6 +34,7 @@ import software.amazon.awscdk.services.dynamodb.TableEncryption;
 import software.amazon.awscdk.services.dynamodb.TableProps;
 import software.amazon.awscdk.services.dynamodb.UtilizationScalingProps;
 import software.amazon.awscdk.services.kms.IKey;
+import software.amazon.awscdk.services.sns.ITopic;
 import software.constructs.Construct;
 
 /**
@@ -45,8 +54,10 @@ public final class ServiceTable extends Construct {
      * @param encryptionKey       customer managed key, or empty for the AWS managed key
      * @param protectData         retain on stack deletion and turn deletion protection on
      * @param contributorInsights turn Contributor Insights on for the table and its indexes
+     * @param alarmTopic          where the spend alarms send notifications, if anywhere
      */
-    public record Settings(Capacity capacity, Optional<IKey> encryptionKey, boolean protectData, boolean contributorInsights) {
+    public record Settings(Capacity capacity, Optional<IKey> encryptionKey, boolean protectData, boolean contributorInsights,
+                           Optional<ITopic> alarmTopic) {
     }
 
     /**
@@ -82,6 +93,9 @@ public final class ServiceTable extends Construct {
         if (settings.capacity() instanceof Provisioned p) {
             props.readCapacity(p.minRead()).writeCapacity(p.minWrite());
         }
+        if (settings.capacity() instanceof OnDemand caps) {
+            props.maxReadRequestUnits(caps.maxReadRequestUnits()).maxWriteRequestUnits(caps.maxWriteRequestUnits());
+        }
         table = new Table(this, "Table", props.build());
 
         for (IndexDefinition index : definition.indexes()) {
@@ -97,6 +111,9 @@ public final class ServiceTable extends Construct {
             if (settings.capacity() instanceof Provisioned p) {
                 gsi.readCapacity(p.minRead()).writeCapacity(p.minWrite());
             }
+            if (settings.capacity() instanceof OnDemand caps) {
+                gsi.maxReadRequestUnits(caps.maxReadRequestUnits()).maxWriteRequestUnits(caps.maxWriteRequestUnits());
+            }
             table.addGlobalSecondaryIndex(gsi.build());
         }
 
@@ -104,6 +121,41 @@ public final class ServiceTable extends Construct {
             autoScale(p);
         }
         ((CfnTable) table.getNode().getDefaultChild()).overrideLogicalId(logicalId);
+        if (settings.capacity() instanceof OnDemand caps) {
+            spendAlarms(caps, settings.alarmTopic());
+        }
+    }
+
+    /** Share of a cap, sustained over the alarm's period, that raises the alarm. */
+    static final double ALARM_SHARE_OF_CAP = 0.8;
+    /** Period of the consumed-capacity alarms. */
+    static final Duration ALARM_PERIOD = Duration.minutes(5);
+
+    /**
+     * Alarms when the table's consumption nears its cap for three periods in a row: the sign of
+     * a scraping or runaway client (or of a cap to raise), before the bill or the throttling
+     * shows it.
+     */
+    private void spendAlarms(OnDemand caps, Optional<ITopic> topic) {
+        List<Alarm> alarms = List.of(
+                consumptionAlarm("ConsumedReadAlarm", table.metricConsumedReadCapacityUnits(
+                        MetricOptions.builder().period(ALARM_PERIOD).statistic("Sum").build()), caps.maxReadRequestUnits(), "read"),
+                consumptionAlarm("ConsumedWriteAlarm", table.metricConsumedWriteCapacityUnits(
+                        MetricOptions.builder().period(ALARM_PERIOD).statistic("Sum").build()), caps.maxWriteRequestUnits(), "write"));
+        topic.ifPresent(t -> alarms.forEach(alarm -> alarm.addAlarmAction(new SnsAction(t))));
+    }
+
+    private Alarm consumptionAlarm(String id, Metric metric, int capPerSecond, String kind) {
+        double threshold = Math.floor(capPerSecond * ALARM_SHARE_OF_CAP * ALARM_PERIOD.toSeconds().doubleValue());
+        return Alarm.Builder.create(this, id)
+                .alarmDescription(definition.defaultName() + ": consumed " + kind + " units near the on-demand cap of "
+                                          + capPerSecond + "/s (" + (int) (ALARM_SHARE_OF_CAP * 100) + "% for 15 minutes)")
+                .metric(metric)
+                .threshold(threshold)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .evaluationPeriods(3)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
     }
 
     /**

@@ -77,7 +77,7 @@ class DevStackOptionsTest {
         TEMPLATE.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of(
                 "Policies", List.of(Match.objectLike(Map.of(
                         "PolicyDocument", Match.objectLike(Map.of("Statement", statements))))))));
-        assertThat(statements.asArray()).hasSize(4);
+        assertThat(statements.asArray()).hasSize(6);
         Map<String, Object> viaDynamoDb = Map.of("Fn::Join", List.of(
                 "", List.of("dynamodb.", Map.of("Ref", "AWS::Region"), ".amazonaws.com")));
         assertThat(statements.asArray().get(3)).isEqualTo(Map.of(
@@ -86,6 +86,36 @@ class DevStackOptionsTest {
                 "Action", List.of("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
                 "Resource", Map.of("Fn::GetAtt", List.of("TableKey", "Arn")),
                 "Condition", Map.of("StringEquals", Map.of("kms:ViaService", viaDynamoDb))));
+    }
+
+    @Test
+    void cursorKeyIsEncryptedWithTheStacksKeyWhichTheRoleMayUseOnlyThroughSecretsManager() {
+        TEMPLATE.hasResourceProperties("AWS::SecretsManager::Secret", Match.objectLike(Map.of(
+                "KmsKeyId", Map.of("Fn::GetAtt", List.of("TableKey", "Arn")))));
+        Capture statements = new Capture();
+        TEMPLATE.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of(
+                "Policies", List.of(Match.objectLike(Map.of(
+                        "PolicyDocument", Match.objectLike(Map.of("Statement", statements))))))));
+        Map<String, Object> viaSecretsManager = Map.of("Fn::Join", List.of(
+                "", List.of("secretsmanager.", Map.of("Ref", "AWS::Region"), ".amazonaws.com")));
+        assertThat(statements.asArray().subList(4, 6)).containsExactly(
+                Map.of("Sid", "CursorKey",
+                       "Effect", "Allow",
+                       "Action", "secretsmanager:GetSecretValue",
+                       "Resource", Map.of("Ref", "CursorKey")),
+                Map.of("Sid", "CursorKeyThroughSecretsManager",
+                       "Effect", "Allow",
+                       "Action", "kms:Decrypt",
+                       "Resource", Map.of("Fn::GetAtt", List.of("TableKey", "Arn")),
+                       "Condition", Map.of("StringEquals", Map.of("kms:ViaService", viaSecretsManager))));
+    }
+
+    @Test
+    void devStageMayDestroyTheCursorKeyAndUserPool() {
+        TEMPLATE.hasResource("AWS::SecretsManager::Secret", Match.objectLike(Map.of("DeletionPolicy", "Delete")));
+        TEMPLATE.hasResource("AWS::Cognito::UserPool", Match.objectLike(Map.of(
+                "DeletionPolicy", "Delete",
+                "Properties", Match.objectLike(Map.of("DeletionProtection", "INACTIVE")))));
     }
 
     @Test
@@ -106,10 +136,16 @@ class DevStackOptionsTest {
                                 "Effect", "Allow",
                                 "Action", List.of("sts:AssumeRole", "sts:TagSession"),
                                 "Principal", Map.of("Service", "pods.eks.amazonaws.com"),
-                                "Condition", Map.of("StringEquals", Map.of(
-                                        "aws:RequestTag/kubernetes-namespace", "catalog",
-                                        "aws:RequestTag/kubernetes-service-account", "products",
-                                        "aws:RequestTag/eks-cluster-name", "shop"))))))));
+                                "Condition", Map.of(
+                                        "StringEquals", Map.of(
+                                                "aws:RequestTag/kubernetes-namespace", "catalog",
+                                                "aws:RequestTag/kubernetes-service-account", "products",
+                                                "aws:SourceAccount", Map.of("Ref", "AWS::AccountId"),
+                                                "aws:RequestTag/eks-cluster-name", "shop"),
+                                        // Bound to the one cluster of this account and region.
+                                        "ArnEquals", Map.of("aws:SourceArn", Map.of("Fn::Join", List.of("", List.of(
+                                                "arn:", Map.of("Ref", "AWS::Partition"), ":eks:", Map.of("Ref", "AWS::Region"),
+                                                ":", Map.of("Ref", "AWS::AccountId"), ":cluster/shop")))))))))));
         TEMPLATE.resourceCountIs("AWS::EKS::PodIdentityAssociation", 1);
         TEMPLATE.hasResourceProperties("AWS::EKS::PodIdentityAssociation", Match.objectLike(Map.of(
                 "ClusterName", "shop",
@@ -117,6 +153,7 @@ class DevStackOptionsTest {
                 "ServiceAccount", "products",
                 "RoleArn", Map.of("Fn::GetAtt", List.of("ServiceRole", "Arn")))));
         assertThat(TEMPLATE.findOutputs("ServiceIdentity").get("ServiceIdentity")).containsEntry("Value", "pod-identity");
+        assertThat(TEMPLATE.findOutputs("EksClusterName").get("EksClusterName")).containsEntry("Value", "shop");
     }
 
     @Test

@@ -29,7 +29,7 @@ class InfraAppTest {
 
         assertThat(props.stage()).isEqualTo("dev");
         assertThat(props.protectData()).isFalse();
-        assertThat(props.capacity()).isEqualTo(new OnDemand());
+        assertThat(props.capacity()).isEqualTo(new OnDemand(1_000, 200));
         assertThat(props.encryption()).isEqualTo(new AwsManagedKey());
         assertThat(props.contributorInsights()).isFalse();
         assertThat(props.identity()).isEqualTo(new PodIdentity(java.util.Optional.empty(),

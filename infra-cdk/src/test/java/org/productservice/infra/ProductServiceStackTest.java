@@ -22,13 +22,44 @@ class ProductServiceStackTest {
     private static final Template TEMPLATE = SYNTH.template();
 
     @Test
-    void createsTwoTablesOneRoleAndNothingElse() {
-        TEMPLATE.resourceCountIs("AWS::DynamoDB::Table", 2);
-        TEMPLATE.resourceCountIs("AWS::IAM::Role", 1);
-        TEMPLATE.resourceCountIs("AWS::IAM::Policy", 0);
-        TEMPLATE.resourceCountIs("AWS::KMS::Key", 0);
-        TEMPLATE.resourceCountIs("AWS::ApplicationAutoScaling::ScalableTarget", 0);
-        TEMPLATE.resourceCountIs("AWS::EKS::PodIdentityAssociation", 0);
+    void createsTablesRoleKeyIdentityProviderAndFirewallAndNothingElse() {
+        Map<String, Object> resources = cast(TEMPLATE.toJSON().get("Resources"));
+        Map<String, Long> types = new java.util.TreeMap<>();
+        resources.values().forEach(r -> types.merge((String) cast(r).get("Type"), 1L, Long::sum));
+        assertThat(types).isEqualTo(Map.of(
+                "AWS::DynamoDB::Table", 2L,
+                "AWS::IAM::Role", 1L,
+                "AWS::SecretsManager::Secret", 1L,
+                "AWS::Cognito::UserPool", 1L,
+                "AWS::Cognito::UserPoolResourceServer", 1L,
+                "AWS::Cognito::UserPoolClient", 1L,
+                "AWS::Cognito::UserPoolDomain", 1L,
+                "AWS::WAFv2::WebACL", 1L,
+                // Consumed read and write units of each table, near the on-demand caps.
+                "AWS::CloudWatch::Alarm", 4L));
+    }
+
+    @Test
+    void onDemandTablesAndIndexAreCappedAndAlarmed() {
+        Map<String, Object> caps = Map.of("MaxReadRequestUnits", 1000, "MaxWriteRequestUnits", 200);
+        TEMPLATE.allResourcesProperties("AWS::DynamoDB::Table", Match.objectLike(Map.of("OnDemandThroughput", caps)));
+        TEMPLATE.hasResourceProperties("AWS::DynamoDB::Table", Match.objectLike(Map.of(
+                "GlobalSecondaryIndexes", List.of(Match.objectLike(Map.of(
+                        "IndexName", "product-name-index", "OnDemandThroughput", caps))))));
+        // 80 % of the cap over 5 minutes, three periods in a row.
+        TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "MetricName", "ConsumedReadCapacityUnits",
+                "Dimensions", List.of(Map.of("Name", "TableName", "Value", Map.of("Ref", "ProductTable"))),
+                "Statistic", "Sum",
+                "Period", 300,
+                "Threshold", 240_000,
+                "EvaluationPeriods", 3,
+                "ComparisonOperator", "GreaterThanOrEqualToThreshold",
+                "TreatMissingData", "notBreaching")));
+        TEMPLATE.hasResourceProperties("AWS::CloudWatch::Alarm", Match.objectLike(Map.of(
+                "MetricName", "ConsumedWriteCapacityUnits",
+                "Dimensions", List.of(Map.of("Name", "TableName", "Value", Map.of("Ref", "IdempotencyTable"))),
+                "Threshold", 48_000)));
     }
 
     @Test
@@ -52,8 +83,10 @@ class ProductServiceStackTest {
                                 "KeySchema", List.of(
                                         Map.of("AttributeName", "name", "KeyType", "HASH"),
                                         Map.of("AttributeName", "updated_at", "KeyType", "RANGE")),
-                                "Projection", Map.of("ProjectionType", "ALL")))),
+                                "Projection", Map.of("ProjectionType", "ALL"),
+                                "OnDemandThroughput", Map.of("MaxReadRequestUnits", 1000, "MaxWriteRequestUnits", 200)))),
                         Map.entry("BillingMode", "PAY_PER_REQUEST"),
+                        Map.entry("OnDemandThroughput", Map.of("MaxReadRequestUnits", 1000, "MaxWriteRequestUnits", 200)),
                         Map.entry("PointInTimeRecoverySpecification", Map.of("PointInTimeRecoveryEnabled", true)),
                         Map.entry("DeletionProtectionEnabled", true),
                         // SSEEnabled without a key: the AWS managed key aws/dynamodb.
@@ -76,8 +109,8 @@ class ProductServiceStackTest {
     }
 
     @Test
-    void productionRetainsBothTables() {
-        for (String table : List.of("ProductTable", "IdempotencyTable")) {
+    void productionRetainsTablesCursorKeyAndUserPool() {
+        for (String table : List.of("ProductTable", "IdempotencyTable", "CursorKey", "UserPool")) {
             Map<String, Object> resource = resource(table);
             assertThat(resource).as(table)
                     .containsEntry("DeletionPolicy", "Retain")
@@ -90,7 +123,7 @@ class ProductServiceStackTest {
         Capture statements = new Capture();
         TEMPLATE.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of(
                 "Policies", List.of(Map.of(
-                        "PolicyName", "dynamodb-tables",
+                        "PolicyName", "service",
                         "PolicyDocument", Map.of("Version", "2012-10-17", "Statement", statements))))));
 
         assertThat(statements.asArray()).containsExactly(
@@ -106,7 +139,12 @@ class ProductServiceStackTest {
                 Map.of("Sid", "IdempotencyTable",
                        "Effect", "Allow",
                        "Action", List.of("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
-                       "Resource", arn("IdempotencyTable")));
+                       "Resource", arn("IdempotencyTable")),
+                // The cursor key: read, on its one ARN; the AWS managed key needs no KMS grant.
+                Map.of("Sid", "CursorKey",
+                       "Effect", "Allow",
+                       "Action", "secretsmanager:GetSecretValue",
+                       "Resource", Map.of("Ref", "CursorKey")));
         assertThat(statements.asArray().toString()).doesNotContain("*");
         TEMPLATE.hasResourceProperties("AWS::IAM::Role", Match.objectLike(Map.of("ManagedPolicyArns", Match.absent())));
     }
@@ -130,7 +168,14 @@ class ProductServiceStackTest {
         Map<String, Map<String, Object>> outputs = TEMPLATE.findOutputs("*");
         assertThat(outputs).containsOnlyKeys("ProductTableName", "ProductTableArn", "ProductNameIndexName",
                                              "IdempotencyTableName", "IdempotencyTableArn", "ServiceRoleArn",
-                                             "ServiceIdentity", "Region");
+                                             "ServiceIdentity", "Region", "CursorKeyArn", "AuthProvider", "AuthIssuer",
+                                             "AuthJwksUrl", "AuthAudience", "AuthAudienceClaim", "AuthScopesRead",
+                                             "AuthScopesWrite", "AuthTokenUrl", "AuthClientId", "WebAclArn");
+        // Without a certificate there is no HTTPS listener, hence no base URL: the overlay renders
+        // an internal load balancer.
+        assertThat(outputs).doesNotContainKeys("CertificateArn", "ApiBaseUrl", "AccessLogBucketName");
+        assertThat(outputs.get("CursorKeyArn")).containsEntry("Value", Map.of("Ref", "CursorKey"));
+        assertThat(outputs.get("WebAclArn")).containsEntry("Value", arn("WebAcl"));
         assertThat(outputs.get("ProductTableName")).containsEntry("Value", Map.of("Ref", "ProductTable"));
         assertThat(outputs.get("ProductTableArn")).containsEntry("Value", arn("ProductTable"));
         assertThat(outputs.get("ProductNameIndexName")).containsEntry("Value", "product-name-index");
@@ -148,6 +193,11 @@ class ProductServiceStackTest {
         assertThat(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).isEmpty();
         assertThat(annotations.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"))).isEmpty();
         assertThat(annotations.findError("*", Match.anyValue())).isEmpty();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object value) {
+        return (Map<String, Object>) value;
     }
 
     @SuppressWarnings("unchecked")

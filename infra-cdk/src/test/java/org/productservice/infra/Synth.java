@@ -46,6 +46,38 @@ final class Synth {
             Map.entry("encryption", "customer-managed"),
             Map.entry("contributorInsights", "true"));
 
+    /**
+     * Everything at the edge: Cognito, a certificate validated in a hosted zone, ALB access logs,
+     * the network facts and an alarm topic; Pod Identity bound to a cluster. The example outputs
+     * (k8s/overlays/aws/outputs.example.json) are this stack's.
+     */
+    static final Map<String, String> FULL_EDGE = Map.ofEntries(
+            Map.entry("stage", "prod"),
+            Map.entry("eksClusterName", "shop"),
+            Map.entry("domainName", "api.example.com"),
+            Map.entry("hostedZoneId", "Z0123456789ABCDEFGHIJ"),
+            Map.entry("accessLogs", "true"),
+            Map.entry("vpcCidr", "10.0.0.0/16"),
+            Map.entry("albSubnetCidrs", "10.0.0.0/24, 10.0.1.0/24"),
+            Map.entry("alarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:ops"));
+
+    /** Your own issuer and an existing certificate. */
+    static final String OWN_ISSUER_URL = "https://example.okta.com/oauth2/default";
+    static final String CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab";
+    static final Map<String, String> OWN_ISSUER = Map.ofEntries(
+            Map.entry("stage", "prod"),
+            Map.entry("identity", "irsa"),
+            Map.entry("oidcProviderArn", OIDC_PROVIDER_ARN),
+            Map.entry("issuer", OWN_ISSUER_URL),
+            Map.entry("audience", "api://products"),
+            Map.entry("jwks", OWN_ISSUER_URL + "/v1/keys"),
+            Map.entry("scopesRead", "products:read"),
+            Map.entry("scopesWrite", "products:write"),
+            Map.entry("certificateArn", CERTIFICATE_ARN),
+            Map.entry("domainName", "api.example.com"),
+            Map.entry("wafRateLimit", "500"),
+            Map.entry("maxBodyBytes", "1048576"));
+
     private static final Map<Map<String, String>, Result> CACHE = new ConcurrentHashMap<>();
 
     private Synth() {

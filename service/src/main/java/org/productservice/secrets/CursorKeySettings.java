@@ -1,0 +1,65 @@
+package org.productservice.secrets;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.helidon.config.Config;
+
+/**
+ * Where the cursor signing key comes from when it is kept in AWS Secrets Manager, read from
+ * configuration in one place.
+ *
+ * @param arn        {@code api.cursor.arn}: the secret's ARN; its region is the one the client calls
+ * @param endpoint   {@code secretsmanager.endpoint}: an endpoint override (an emulator, a test); empty: AWS
+ * @param timeout    {@code secretsmanager.timeout}: bound of one GetSecretValue call, retries included
+ * @param retryFirst {@code secretsmanager.retry.first}: wait before the first retry after a failure
+ * @param retryMax   {@code secretsmanager.retry.max}: longest wait between retries (the wait doubles up to it)
+ */
+public record CursorKeySettings(String arn, Optional<URI> endpoint, Duration timeout, Duration retryFirst, Duration retryMax) {
+    private static final Pattern SECRET_ARN = Pattern.compile("arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\\d{12}:secret:.+");
+
+    /** Checks the ARN, so that a typo stops the start instead of failing every retry. */
+    public CursorKeySettings {
+        if (!SECRET_ARN.matcher(arn).matches()) {
+            throw new IllegalArgumentException("api.cursor.arn is not a Secrets Manager secret ARN: " + arn);
+        }
+        if (timeout.isNegative() || timeout.isZero() || retryFirst.isNegative() || retryFirst.isZero()
+                || retryMax.compareTo(retryFirst) < 0) {
+            throw new IllegalArgumentException("secretsmanager.timeout and secretsmanager.retry.first must be positive, "
+                                                       + "secretsmanager.retry.max at least retry.first");
+        }
+    }
+
+    /**
+     * Reads the settings; empty when {@code api.cursor.arn} is not set (the key then comes from
+     * {@code api.cursor.secret}).
+     *
+     * @param root the root configuration
+     * @return the settings, if the key is kept in Secrets Manager
+     */
+    public static Optional<CursorKeySettings> create(Config root) {
+        return root.get("api.cursor.arn").asString().map(String::strip).filter(arn -> !arn.isEmpty())
+                .map(arn -> new CursorKeySettings(
+                        arn,
+                        root.get("secretsmanager.endpoint").asString().map(String::strip).filter(s -> !s.isEmpty()).map(URI::create),
+                        root.get("secretsmanager.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
+                        root.get("secretsmanager.retry.first").as(Duration.class).orElse(Duration.ofSeconds(1)),
+                        root.get("secretsmanager.retry.max").as(Duration.class).orElse(Duration.ofSeconds(30))));
+    }
+
+    /**
+     * The secret's region, from its ARN: a secret can only be read in its own region.
+     *
+     * @return the region, e.g. {@code eu-west-1}
+     */
+    public String region() {
+        Matcher matcher = SECRET_ARN.matcher(arn);
+        if (!matcher.matches()) {
+            throw new IllegalStateException(arn);
+        }
+        return matcher.group(1);
+    }
+}

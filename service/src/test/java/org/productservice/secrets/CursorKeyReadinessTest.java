@@ -1,0 +1,92 @@
+package org.productservice.secrets;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
+import io.helidon.webserver.WebServer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.productservice.Main;
+import org.productservice.testing.Api;
+import org.productservice.testing.TestEngine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The whole server with api.cursor.arn: not ready until the key is read, then ready by itself. */
+class CursorKeyReadinessTest {
+
+    @BeforeAll
+    static void credentials() {
+        CursorKeySourceTest.credentials();
+    }
+
+    @AfterAll
+    static void noCredentials() {
+        CursorKeySourceTest.noCredentials();
+    }
+
+    @Test
+    void serverIsNotReadyWhileTheSecretIsUnreadableAndReadyOnceItIs() throws IOException, InterruptedException {
+        try (FakeSecretsManager fake = FakeSecretsManager.start()) {
+            fake.secrets(Map.of(CursorKeySourceTest.ARN, CursorKeySourceTest.KEY));
+            fake.deny(true);
+            WebServer server = WebServer.builder()
+                    .update(builder -> Main.configure(builder, TestEngine.config(TestEngine.get().endpoint(), Map.of(
+                            "api.cursor.arn", CursorKeySourceTest.ARN,
+                            "secretsmanager.endpoint", fake.endpoint(),
+                            "secretsmanager.retry.first", "PT0.05S",
+                            "secretsmanager.retry.max", "PT0.2S"))))
+                    .build()
+                    .start();
+            Api api = new Api(server.port());
+            try {
+                // The first read runs in the background; wait until it has been answered.
+                Api.Response down = await(api, response -> !"not read yet".equals(
+                        check(response.json(), "cursor-key").path("data").path("state").asText()));
+                assertThat(down.status()).isEqualTo(503);
+                JsonNode key = check(down.json(), "cursor-key");
+                assertThat(key.path("status").asText()).isEqualTo("DOWN");
+                assertThat(key.path("data").path("secret").asText()).isEqualTo(CursorKeySourceTest.ARN);
+                assertThat(key.path("data").path("state").asText()).contains("access denied", "secretsmanager:GetSecretValue");
+                // Liveness never depends on it: a restart would not help.
+                assertThat(api.get("/observe/health/live").status()).isEqualTo(200);
+
+                fake.deny(false);
+                Api.Response up = await(api, response -> response.status() == 200);
+                assertThat(up.status()).isEqualTo(200);
+                assertThat(check(up.json(), "cursor-key").path("data").path("state").asText()).isEqualTo("read");
+                assertThat(check(up.json(), "dynamodb").path("status").asText()).isEqualTo("UP");
+            } finally {
+                // Let the background read finish whatever happened above (it stops once it has the
+                // key), so that it does not outlive the fake server and retry for the rest of the run.
+                fake.deny(false);
+                await(api, response -> response.status() == 200);
+                server.stop();
+            }
+        }
+    }
+
+    private static Api.Response await(Api api, java.util.function.Predicate<Api.Response> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        Api.Response response = api.get("/observe/health/ready");
+        while (!condition.test(response) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            response = api.get("/observe/health/ready");
+        }
+        return response;
+    }
+
+    private static JsonNode check(JsonNode health, String name) {
+        for (JsonNode check : health.path("checks")) {
+            if (name.equals(check.path("name").asText())) {
+                return check;
+            }
+        }
+        throw new AssertionError("no check " + name + " in " + health);
+    }
+}

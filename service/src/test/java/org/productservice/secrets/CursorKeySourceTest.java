@@ -1,0 +1,127 @@
+package org.productservice.secrets;
+
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+import io.helidon.health.HealthCheckResponse;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The cursor key read from Secrets Manager over real HTTP, from a local server speaking its protocol. */
+class CursorKeySourceTest {
+    static final String ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:CursorKey-EXAMPLE0a1b2c-AbCdEf";
+    static final String KEY = "Q3VyC2sFjXw9mVb7LpT4hZr8NyKe2DgA6uWc1oJxRf5sMiH0vBnPqEt3aYdGlOkU";
+
+    @BeforeAll
+    static void credentials() {
+        // The client uses the SDK's default chain (IRSA, Pod Identity in production); here the
+        // system properties, which the chain reads first.
+        System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
+        System.setProperty("aws.secretAccessKey", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    }
+
+    @AfterAll
+    static void noCredentials() {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+    }
+
+    private static CursorKeySettings settings(FakeSecretsManager fake) {
+        return new CursorKeySettings(ARN, Optional.of(URI.create(fake.endpoint())), Duration.ofSeconds(2),
+                                     Duration.ofMillis(50), Duration.ofMillis(200));
+    }
+
+    @Test
+    void readsTheKeyOnceWithASignedGetSecretValueInTheSecretsRegion() throws IOException, InterruptedException {
+        try (FakeSecretsManager fake = FakeSecretsManager.start()) {
+            fake.secrets(Map.of(ARN, KEY));
+            try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
+                assertThat(source.await(Duration.ofSeconds(10))).contains(KEY);
+                HealthCheckResponse health = source.readiness().call();
+                assertThat(health.status()).isEqualTo(HealthCheckResponse.Status.UP);
+                assertThat(health.details()).isEqualTo(Map.of("secret", ARN, "state", "read"));
+            }
+            assertThat(fake.requests()).singleElement().satisfies(request -> {
+                assertThat(request.target()).isEqualTo("secretsmanager.GetSecretValue");
+                assertThat(request.contentType()).isEqualTo("application/x-amz-json-1.1");
+                assertThat(request.body().toString()).isEqualTo("{\"SecretId\":\"" + ARN + "\"}");
+                // SigV4 for the secret's region (from its ARN) and the secretsmanager service.
+                assertThat(request.authorization()).startsWith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+                        .contains("/eu-west-1/secretsmanager/aws4_request");
+            });
+        }
+    }
+
+    @Test
+    void notReadyAndSaysWhyUntilTheRoleMayReadThenReadyByItself() throws IOException, InterruptedException {
+        try (FakeSecretsManager fake = FakeSecretsManager.start()) {
+            fake.secrets(Map.of(ARN, KEY));
+            fake.deny(true);
+            try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
+                HealthCheckResponse down = answered(source);
+                assertThat(source.get()).isEmpty();
+                assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
+                assertThat(down.details()).containsEntry("secret", ARN)
+                        .containsEntry("state", "access denied: the service role needs secretsmanager:GetSecretValue on this ARN "
+                                                + "(AccessDeniedException)");
+                long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (fake.requests().size() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(fake.requests().size()).as("retried in the background").isGreaterThan(1);
+
+                fake.deny(false);
+                assertThat(source.await(Duration.ofSeconds(10))).contains(KEY);
+                assertThat(source.readiness().call().status()).isEqualTo(HealthCheckResponse.Status.UP);
+            }
+        }
+    }
+
+    @Test
+    void aMissingOrUnusableSecretIsReportedAsSuch() throws IOException, InterruptedException {
+        try (FakeSecretsManager fake = FakeSecretsManager.start()) {
+            try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
+                assertThat(answered(source).details()).containsEntry("state", "no such secret (ResourceNotFoundException)");
+                assertThat(source.get()).isEmpty();
+            }
+            fake.secrets(Map.of(ARN, "short"));
+            try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
+                assertThat(answered(source).details())
+                        .containsEntry("state", "the secret is shorter than 32 characters; it is not a signing key");
+                assertThat(source.get()).isEmpty();
+            }
+        }
+    }
+
+    /** The readiness answer once the first read has been answered (it runs in the background). */
+    private static HealthCheckResponse answered(CursorKeySource source) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        HealthCheckResponse response = source.readiness().call();
+        while ("not read yet".equals(response.details().get("state")) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            response = source.readiness().call();
+        }
+        return response;
+    }
+
+    @Test
+    void settingsAreReadFromConfigAndTheArnIsChecked() {
+        var config = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(Map.of(
+                "api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S")));
+        CursorKeySettings settings = CursorKeySettings.create(config).orElseThrow();
+        assertThat(settings).isEqualTo(new CursorKeySettings(ARN, Optional.empty(), Duration.ofSeconds(5),
+                                                             Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        assertThat(settings.region()).isEqualTo("eu-west-1");
+        assertThat(CursorKeySettings.create(io.helidon.config.Config.empty())).isEmpty();
+        assertThatThrownBy(() -> CursorKeySettings.create(io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(
+                Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x"))))).hasMessageContaining("api.cursor.arn");
+    }
+}
