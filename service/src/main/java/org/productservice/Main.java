@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.config.Config;
@@ -154,7 +155,10 @@ public final class Main {
 
         var products = new DynamoDbProductRepository(client, dynamoDb.productTable(), dynamoDb.nameIndex());
         var idempotency = new DynamoDbIdempotencyStore(client, dynamoDb.idempotencyTable());
-        ProductService productService = new ProductService(products, idempotency, api, Clock.systemUTC());
+        // The cursor key: configured, or read from Secrets Manager in the background (not ready until then).
+        Supplier<Optional<String>> cursorSecret = cursorKey.<Supplier<Optional<String>>>map(source -> source)
+                .orElse(api::cursorSecret);
+        ProductService productService = new ProductService(products, idempotency, api, cursorSecret, Clock.systemUTC());
         ErrorHandling errors = new ErrorHandling(new StorageFailures(limits.retryAfter()));
         ApiDocs docs = ApiDocs.load();
 

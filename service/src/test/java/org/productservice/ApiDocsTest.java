@@ -129,8 +129,9 @@ class ApiDocsTest {
                     seen.add(name);
                     return proxy;
                 });
-        new ProductService(null, null, new ProductApiSettings(20, 100, "0123456789abcdef-test", java.util.Optional.empty(), java.time.Duration.ofHours(1)),
-                           Clock.systemUTC())
+        var settings = new ProductApiSettings(20, 100, java.util.Optional.of("0123456789abcdef-test"), java.util.Optional.empty(),
+                                              java.util.Optional.empty(), java.time.Duration.ofHours(1));
+        new ProductService(null, null, settings, settings::cursorSecret, Clock.systemUTC())
                 .routing(recorder);
         assertThat(seen).as("the recorder understood every registration").isSubsetOf(Set.of("get", "post", "put", "patch", "delete", "any"));
         return operations;

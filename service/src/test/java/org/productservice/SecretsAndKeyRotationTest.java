@@ -37,7 +37,8 @@ class SecretsAndKeyRotationTest {
         assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(), production(Map.of())))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("api.cursor.secret is not set: set API_CURSOR_SECRET to a random value of at least 16 "
-                                    + "characters, the same on every instance");
+                                    + "characters, the same on every instance (or API_CURSOR_ARN to read it from AWS "
+                                    + "Secrets Manager)");
         assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(),
                                                 production(Map.of("api.cursor.secret", "0123456789abcdef"))))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -7,11 +7,16 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
 
 import org.productservice.http.ProblemException;
 
@@ -32,24 +37,51 @@ final class Cursors {
     private static final Pattern UUID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    // The key is read again within seconds (secrets/CursorKeySource retries with back-off).
+    private static final String RETRY_AFTER_SECONDS = "5";
 
-    private final SecretKeySpec key;
-    private final List<SecretKeySpec> accepted;
+    private final Supplier<Optional<String>> secret;
+    private final Optional<String> previous;
+    // Built on first use: a key read from Secrets Manager arrives after start-up.
+    private volatile Keys keys;
 
     /**
      * Creates the codec.
      *
-     * @param secret   MAC key; every instance of the service must share it
+     * @param secret   MAC key, shared by every instance; empty while it is being read (Secrets Manager)
      * @param previous the key before the last rotation, accepted on incoming cursors only
      */
-    Cursors(String secret, Optional<String> previous) {
-        if (secret.length() < 16 || previous.map(p -> p.length() < 16).orElse(false)) {
-            throw new IllegalArgumentException("api.cursor.secret (API_CURSOR_SECRET) and api.cursor.previous "
-                                                       + "(API_CURSOR_PREVIOUS) must be at least 16 characters");
+    Cursors(Supplier<Optional<String>> secret, Optional<String> previous) {
+        this.secret = secret;
+        this.previous = previous;
+        // A configured key is checked at start-up; one read later is checked when it arrives.
+        secret.get().ifPresent(current -> keys());
+    }
+
+    private Keys keys() {
+        Keys current = keys;
+        if (current == null) {
+            String value = secret.get().orElseThrow(() -> new ProblemException(
+                    Status.SERVICE_UNAVAILABLE_503, "The cursor signing key has not been loaded yet. Retry later.",
+                    List.of(), Map.of(HeaderNames.RETRY_AFTER.defaultCase(), RETRY_AFTER_SECONDS)));
+            current = Keys.of(value, previous);
+            keys = current;
         }
-        this.key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
-        this.accepted = previous.map(p -> List.of(key, new SecretKeySpec(p.getBytes(StandardCharsets.UTF_8), ALGORITHM)))
-                .orElseGet(() -> List.of(key));
+        return current;
+    }
+
+    /** The key that signs new cursors, and every key accepted on incoming ones. */
+    private record Keys(SecretKeySpec signing, List<SecretKeySpec> accepted) {
+        static Keys of(String secret, Optional<String> previous) {
+            if (secret.length() < 16 || previous.map(p -> p.length() < 16).orElse(false)) {
+                throw new IllegalArgumentException("api.cursor.secret (API_CURSOR_SECRET) and api.cursor.previous "
+                                                           + "(API_CURSOR_PREVIOUS) must be at least 16 characters");
+            }
+            SecretKeySpec signing = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
+            return new Keys(signing, previous
+                    .map(p -> List.of(signing, new SecretKeySpec(p.getBytes(StandardCharsets.UTF_8), ALGORITHM)))
+                    .orElseGet(() -> List.of(signing)));
+        }
     }
 
     /**
@@ -81,7 +113,7 @@ final class Cursors {
      */
     String encode(String scope, Product last) {
         byte[] payload = (last.id() + "|" + last.updatedAt().toEpochMilli()).getBytes(StandardCharsets.UTF_8);
-        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(key, scope, payload));
+        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(keys().signing(), scope, payload));
     }
 
     /**
@@ -115,7 +147,7 @@ final class Cursors {
             throw invalid();
         }
         boolean authentic = false;
-        for (SecretKeySpec candidate : accepted) {
+        for (SecretKeySpec candidate : keys().accepted()) {
             authentic |= MessageDigest.isEqual(mac, mac(candidate, scope, payload));
         }
         if (!authentic) {

@@ -7,24 +7,27 @@ import io.helidon.config.Config;
 
 /**
  * Limits and settings of the Product API, from the {@code api} config node (environment:
- * {@code API_PAGE_LIMIT}, {@code API_PAGE_MAX}, {@code API_CURSOR_SECRET}, {@code API_CURSOR_PREVIOUS},
- * {@code API_IDEMPOTENCY_TTL}).
+ * {@code API_PAGE_LIMIT}, {@code API_PAGE_MAX}, {@code API_CURSOR_SECRET}, {@code API_CURSOR_ARN},
+ * {@code API_CURSOR_PREVIOUS}, {@code API_IDEMPOTENCY_TTL}).
  *
  * @param defaultPageSize page size when the client gives no {@code limit}
  * @param maxPageSize     largest {@code limit} accepted
- * @param cursorSecret    key of the cursors' MAC; shared by every instance
+ * @param cursorSecret    key of the cursors' MAC, shared by every instance; empty when it is read
+ *                        from AWS Secrets Manager ({@code cursorArn})
+ * @param cursorArn       the Secrets Manager secret that holds the key, instead of {@code cursorSecret}
  * @param cursorPrevious  the key before the last rotation, still accepted on incoming cursors
  * @param idempotencyTtl  how long an Idempotency-Key is remembered
  */
-public record ProductApiSettings(int defaultPageSize, int maxPageSize, String cursorSecret,
-                                 Optional<String> cursorPrevious, Duration idempotencyTtl) {
+public record ProductApiSettings(int defaultPageSize, int maxPageSize, Optional<String> cursorSecret,
+                                 Optional<String> cursorArn, Optional<String> cursorPrevious, Duration idempotencyTtl) {
 
     /** Checks the limits. */
     public ProductApiSettings {
         // No built-in key: one in the public source would let anyone forge cursors.
-        if (cursorSecret == null || cursorSecret.isBlank()) {
+        if (cursorSecret.isEmpty() && cursorArn.isEmpty()) {
             throw new IllegalArgumentException("api.cursor.secret is not set: set API_CURSOR_SECRET to a random value "
-                                                       + "of at least 16 characters, the same on every instance");
+                                                       + "of at least 16 characters, the same on every instance "
+                                                       + "(or API_CURSOR_ARN to read it from AWS Secrets Manager)");
         }
         if (maxPageSize < 1 || maxPageSize > 1000) {
             throw new IllegalArgumentException("api.page.max must be between 1 and 1000");
@@ -46,8 +49,13 @@ public record ProductApiSettings(int defaultPageSize, int maxPageSize, String cu
     public static ProductApiSettings create(Config api) {
         return new ProductApiSettings(api.get("page.limit").asInt().orElse(20),
                                       api.get("page.max").asInt().orElse(100),
-                                      api.get("cursor.secret").asString().orElse(null),
-                                      api.get("cursor.previous").asString().filter(previous -> !previous.isBlank()),
+                                      nonBlank(api.get("cursor.secret")),
+                                      nonBlank(api.get("cursor.arn")),
+                                      nonBlank(api.get("cursor.previous")),
                                       api.get("idempotency.ttl").as(Duration.class).orElse(Duration.ofHours(24)));
+    }
+
+    private static Optional<String> nonBlank(Config value) {
+        return value.asString().asOptional().filter(text -> !text.isBlank());
     }
 }

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import io.helidon.common.uri.UriQuery;
@@ -77,16 +78,19 @@ public final class ProductService implements HttpService {
      * @param repository  product storage
      * @param idempotency idempotency-key storage
      * @param settings    API limits
+     * @param cursorKey   the cursors' MAC key: {@code settings.cursorSecret()}, or the key read from
+     *                    Secrets Manager (empty until it has been read)
      * @param clock       source of timestamps
      */
     public ProductService(ProductRepository repository,
                           IdempotencyStore idempotency,
                           ProductApiSettings settings,
+                          Supplier<Optional<String>> cursorKey,
                           Clock clock) {
         this.repository = repository;
         this.idempotency = idempotency;
         this.settings = settings;
-        this.cursors = new Cursors(settings.cursorSecret(), settings.cursorPrevious());
+        this.cursors = new Cursors(cursorKey, settings.cursorPrevious());
         this.clock = clock;
     }
 

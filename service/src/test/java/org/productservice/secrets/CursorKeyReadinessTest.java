@@ -55,12 +55,27 @@ class CursorKeyReadinessTest {
                 assertThat(key.path("data").path("state").asText()).contains("access denied", "secretsmanager:GetSecretValue");
                 // Liveness never depends on it: a restart would not help.
                 assertThat(api.get("/observe/health/live").status()).isEqualTo(200);
+                // A page that needs a cursor cannot be signed yet: 503, never a cursor under another key.
+                api.createProduct("cursor-key", "one");
+                api.createProduct("cursor-key", "two");
+                Api.Response unsigned = api.get("/products?name=cursor-key&limit=1");
+                assertThat(unsigned.status()).isEqualTo(503);
+                assertThat(unsigned.header("Content-Type")).hasValue("application/problem+json");
+                assertThat(unsigned.header("Retry-After")).hasValue("5");
+                assertThat(unsigned.json().path("detail").asText()).contains("cursor signing key");
 
                 fake.deny(false);
                 Api.Response up = await(api, response -> response.status() == 200);
                 assertThat(up.status()).isEqualTo(200);
                 assertThat(check(up.json(), "cursor-key").path("data").path("state").asText()).isEqualTo("read");
                 assertThat(check(up.json(), "dynamodb").path("status").asText()).isEqualTo("UP");
+                Api.Response first = api.get("/products?name=cursor-key&limit=1");
+                assertThat(first.status()).isEqualTo(200);
+                String cursor = first.json().path("next_cursor").asText();
+                assertThat(cursor).isNotEmpty();
+                Api.Response second = api.get("/products?name=cursor-key&limit=1&cursor=" + cursor);
+                assertThat(second.status()).isEqualTo(200);
+                assertThat(second.json().path("items").get(0).path("description").asText()).isEqualTo("one");
             } finally {
                 // Let the background read finish whatever happened above (it stops once it has the
                 // key), so that it does not outlive the fake server and retry for the rest of the run.
