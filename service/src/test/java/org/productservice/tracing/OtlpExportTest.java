@@ -39,26 +39,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OtlpExportTest {
 
     @Test
+    void spansStillQueuedAreSentWhenTheServerStops() throws Exception {
+        List<ExportTraceServiceRequest> received = new CopyOnWriteArrayList<>();
+        HttpServer collector = collector(received, new CopyOnWriteArrayList<>());
+        String trace = UUID.randomUUID().toString().replace("-", "");
+        // A minute between batches: only the shutdown can send these spans in time.
+        WebServer server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
+                                        "otel.bsp.schedule.delay", "60000"));
+        try {
+            Api api = new Api(server.port());
+            assertThat(api.get("/products/" + UUID.randomUUID(), "traceparent", "00-" + trace + "-00f067aa0ba902b7-01").status())
+                    .isEqualTo(404);
+            Thread.sleep(200);
+            assertThat(received).isEmpty();
+            server.stop();
+            assertThat(awaitSpans(received, trace, 2)).extracting(Span::getName)
+                    .containsExactlyInAnyOrder("GET /products/{id}", "DynamoDb.GetItem");
+        } finally {
+            server.stop();
+            collector.stop(0);
+        }
+    }
+
+    @Test
     void aRequestsTraceReachesTheCollectorWithTheCallersTraceId() throws Exception {
         List<ExportTraceServiceRequest> received = new CopyOnWriteArrayList<>();
         List<String> contentTypes = new CopyOnWriteArrayList<>();
-        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        collector.createContext("/v1/traces", exchange -> {
-            try (InputStream body = exchange.getRequestBody()) {
-                received.add(ExportTraceServiceRequest.parseFrom(body.readAllBytes()));
-            } catch (Throwable e) {
-                e.printStackTrace();
-                throw e;
-            }
-            contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type") + " "
-                                     + exchange.getRequestHeaders().getFirst("X-Tenant"));
-            byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
-            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-            exchange.sendResponseHeaders(200, answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
-        });
-        collector.start();
+        HttpServer collector = collector(received, contentTypes);
         String trace = UUID.randomUUID().toString().replace("-", "");
         WebServer server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
                                         "otel.exporter.otlp.headers", "X-Tenant=shop",
@@ -130,6 +137,25 @@ class OtlpExportTest {
                 }
             }
         }
+    }
+
+    /** A real OTLP http/protobuf receiver: decodes every export request it gets. */
+    private static HttpServer collector(List<ExportTraceServiceRequest> received, List<String> contentTypes) throws IOException {
+        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        collector.createContext("/v1/traces", exchange -> {
+            try (InputStream body = exchange.getRequestBody()) {
+                received.add(ExportTraceServiceRequest.parseFrom(body.readAllBytes()));
+            }
+            contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type") + " "
+                                     + exchange.getRequestHeaders().getFirst("X-Tenant"));
+            byte[] answer = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+        });
+        collector.start();
+        return collector;
     }
 
     private static WebServer start(Map<String, String> otel) {
