@@ -23,7 +23,7 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 /**
  * One server span per request, named by its route template ({@code GET /products/{id}}), with
  * the HTTP semantic-convention attributes. The caller's W3C {@code traceparent},
- * {@code tracestate} and {@code baggage} are continued. The span is current while the request
+ * {@code tracestate} and {@code baggage}, or AWS X-Ray's {@code X-Amzn-Trace-Id}, are continued. The span is current while the request
  * is handled, so the DynamoDB spans become its children; its trace and span ids go to the
  * logging MDC ({@code trace_id}, {@code span_id}) for every log line of the request.
  *

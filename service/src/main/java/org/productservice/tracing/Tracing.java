@@ -96,6 +96,10 @@ public final class Tracing {
                 .addSpanProcessor(processor)
                 .build();
         List<TextMapPropagator> propagators = new ArrayList<>();
+        // X-Ray first: a later propagator's context wins, and W3C traceparent is the standard one.
+        if (settings.propagators().contains("xray")) {
+            propagators.add(new XrayPropagator());
+        }
         if (settings.propagators().contains("tracecontext")) {
             propagators.add(W3CTraceContextPropagator.getInstance());
         }

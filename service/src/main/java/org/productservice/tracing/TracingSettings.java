@@ -29,7 +29,8 @@ import io.helidon.config.Config;
  *                        {@code parentbased_always_off}, {@code traceidratio}, {@code always_on}
  *                        or {@code always_off} ({@code otel.traces.sampler})
  * @param ratio           sampled fraction of new traces ({@code otel.traces.sampler.arg})
- * @param propagators     {@code tracecontext} and/or {@code baggage} ({@code otel.propagators})
+ * @param propagators     any of {@code tracecontext}, {@code baggage} and {@code xray} ({@code otel.propagators});
+ *                        all three unless set
  * @param scheduleDelay   batch export interval ({@code otel.bsp.schedule.delay}, ms)
  * @param maxQueueSize    spans waiting for export; beyond, new spans are dropped ({@code otel.bsp.max.queue.size})
  * @param maxExportBatch  spans per export request ({@code otel.bsp.max.export.batch.size})
@@ -43,7 +44,7 @@ public record TracingSettings(boolean enabled, String serviceName, Map<String, S
     private static final List<String> SAMPLERS = List.of("parentbased_traceidratio", "parentbased_always_on",
                                                          "parentbased_always_off", "traceidratio", "always_on",
                                                          "always_off");
-    private static final List<String> PROPAGATORS = List.of("tracecontext", "baggage");
+    private static final List<String> PROPAGATORS = List.of("tracecontext", "baggage", "xray");
 
     /**
      * Reads the settings.
@@ -78,7 +79,7 @@ public record TracingSettings(boolean enabled, String serviceName, Map<String, S
         }
         double ratio = string(otel, "traces.sampler.arg").map(TracingSettings::ratio).orElse(1.0);
         List<String> propagators = string(otel, "propagators").map(TracingSettings::list)
-                .orElse(List.of("tracecontext", "baggage"));
+                .orElse(PROPAGATORS);
         for (String propagator : propagators) {
             if (!PROPAGATORS.contains(propagator) && !propagator.equals("none")) {
                 throw new IllegalArgumentException("otel.propagators may list " + PROPAGATORS + " (or none), not "

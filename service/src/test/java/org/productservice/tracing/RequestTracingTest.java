@@ -151,6 +151,19 @@ class RequestTracingTest {
     }
 
     @Test
+    void anXRayTraceHeaderIsContinuedAndTraceparentWinsWhenBothCome() throws Exception {
+        String xrayTrace = "5759e988bd862e3fe1be46a994272793";
+        String xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        assertThat(api.get("/products/" + java.util.UUID.randomUUID(), "X-Amzn-Trace-Id", xray).status()).isEqualTo(404);
+        SpanData fromXray = awaitServerSpan(xrayTrace);
+        assertThat(fromXray.getParentSpanId()).isEqualTo("53995c3f42cd8ad8");
+
+        assertThat(api.get("/products/" + java.util.UUID.randomUUID(), "X-Amzn-Trace-Id", xray, "traceparent", traceparent)
+                           .status()).isEqualTo(404);
+        assertThat(only(awaitSpans(2), SpanKind.SERVER).getParentSpanId()).isEqualTo(CALLER_SPAN);
+    }
+
+    @Test
     void staleUpdateIsA412WhoseConditionalCheckIsNotASpanError() throws Exception {
         String id = api.createProduct("Mug", "green").path("id").asText();
         api.send("PUT", "/products/" + id, "{\"name\": \"Mug\", \"description\": \"blue\"}",
@@ -272,6 +285,18 @@ class RequestTracingTest {
         Thread.sleep(50);
         assertThat(ofThisTrace()).hasSize(count);
         return ofThisTrace();
+    }
+
+    private static SpanData awaitServerSpan(String traceId) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            var found = SPANS.getFinishedSpanItems().stream()
+                    .filter(span -> span.getTraceId().equals(traceId) && span.getKind() == SpanKind.SERVER).findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no server span of trace " + traceId + " in " + SPANS.getFinishedSpanItems());
     }
 
     private List<SpanData> ofThisTrace() {

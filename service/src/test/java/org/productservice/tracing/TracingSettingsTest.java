@@ -64,8 +64,8 @@ class TracingSettingsTest {
                 .hasMessageStartingWith("otel.exporter.otlp.protocol must be http/protobuf");
         assertThatThrownBy(() -> TracingSettings.create(config(Map.of("otel.traces.sampler", "sometimes"))))
                 .hasMessageStartingWith("otel.traces.sampler must be one of");
-        assertThatThrownBy(() -> TracingSettings.create(config(Map.of("otel.propagators", "xray"))))
-                .hasMessageStartingWith("otel.propagators may list [tracecontext, baggage]");
+        assertThatThrownBy(() -> TracingSettings.create(config(Map.of("otel.propagators", "jaeger"))))
+                .hasMessageStartingWith("otel.propagators may list [tracecontext, baggage, xray]");
         assertThatThrownBy(() -> TracingSettings.create(config(Map.of("otel.bsp.max.queue.size", "0"))))
                 .hasMessage("otel.bsp.max.queue.size must be positive, not 0");
         assertThatThrownBy(() -> TracingSettings.create(config(Map.of("otel.exporter.otlp.endpoint", "collector:4318"))))
@@ -86,6 +86,7 @@ class TracingSettingsTest {
         assertThat(settings.sampler()).isEqualTo("parentbased_traceidratio");
         assertThat(settings.ratio()).isEqualTo(0.25);
         assertThat(settings.serviceName()).isEqualTo("products");
+        assertThat(settings.propagators()).containsExactly("tracecontext", "baggage", "xray");
     }
 
     private static Config config(Map<String, String> values) {
