@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  * <p>Our own interceptor rather than OpenTelemetry's {@code opentelemetry-aws-sdk-2.2}: that
  * library's interceptor needs the X-Ray propagator artifact, which cannot be resolved here.
  * Calls made outside a request (start-up table check) get no span: they would be root traces of
- * their own, noise in every trace search.
+ * their own, noise in every trace search. Neither do calls of a request whose span was sampled out.
  */
 final class DynamoDbSpans implements ExecutionInterceptor {
     static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("productservice.dynamodb.outcome");
@@ -53,7 +53,8 @@ final class DynamoDbSpans implements ExecutionInterceptor {
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
         io.opentelemetry.context.Context parent = io.opentelemetry.context.Context.current();
-        if (!Span.fromContext(parent).getSpanContext().isValid()) {
+        // No request span, or one sampled out: a child would be dropped anyway, skip the work.
+        if (!Span.fromContext(parent).isRecording()) {
             return;
         }
         String service = attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME);
