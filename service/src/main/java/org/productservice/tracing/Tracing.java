@@ -16,6 +16,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SpanLimits;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -35,6 +36,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  */
 public final class Tracing {
     private static final String SCOPE = "org.productservice";
+    static final int MAX_ATTRIBUTE_LENGTH = 256;
 
     private final SdkTracerProvider provider;
     private final Tracer tracer;
@@ -93,6 +95,8 @@ public final class Tracing {
         SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(resource.build())))
                 .setSampler(sampler(settings))
+                // A path is the client's text (up to limits.headers long): keep attributes small.
+                .setSpanLimits(SpanLimits.builder().setMaxAttributeValueLength(MAX_ATTRIBUTE_LENGTH).build())
                 .addSpanProcessor(processor)
                 .build();
         List<TextMapPropagator> propagators = new ArrayList<>();

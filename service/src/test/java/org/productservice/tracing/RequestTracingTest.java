@@ -258,6 +258,17 @@ class RequestTracingTest {
     }
 
     @Test
+    void aHugeUnmatchedPathIsCutShortInTheSpan() throws Exception {
+        String path = "/scan/" + "a".repeat(4000);
+        assertThat(api.get(path, "traceparent", traceparent).status()).isEqualTo(404);
+        SpanData server = only(awaitSpans(1), SpanKind.SERVER);
+        assertThat(server.getName()).isEqualTo("GET");
+        assertThat(server.getAttributes().get(AttributeKey.stringKey("url.path")))
+                .hasSize(Tracing.MAX_ATTRIBUTE_LENGTH).isEqualTo(path.substring(0, Tracing.MAX_ATTRIBUTE_LENGTH));
+        assertThat(server.getAttributes().get(AttributeKey.stringKey("http.route"))).isNull();
+    }
+
+    @Test
     void healthProbesAndScrapesMakeNoSpans() throws Exception {
         assertThat(api.get("/observe/health/ready", "traceparent", traceparent).status()).isEqualTo(200);
         assertThat(api.get("/observe/metrics", "traceparent", traceparent).status()).isEqualTo(200);
