@@ -49,6 +49,8 @@ import org.productservice.product.ProductService;
 import org.productservice.secrets.CursorKeySettings;
 import org.productservice.secrets.CursorKeySource;
 import org.productservice.secrets.SecretsManagerClients;
+import org.productservice.tracing.Tracing;
+import org.productservice.tracing.TracingSettings;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -138,6 +140,17 @@ public final class Main {
      * @param config root configuration
      */
     public static void configure(WebServerConfig.Builder server, Config config) {
+        configure(server, config, telemetry(config));
+    }
+
+    /**
+     * Configures a server with the given tracing (tests pass one that records spans in memory).
+     *
+     * @param server  server builder
+     * @param config  root configuration
+     * @param tracing request and DynamoDB spans, or {@link Tracing#off()}
+     */
+    public static void configure(WebServerConfig.Builder server, Config config, Tracing tracing) {
         ServerLimits limits = ServerLimits.create(config);
         // The connection pool defaults to the request concurrency limit: no request waits for a connection.
         DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"), limits.concurrency());
@@ -148,7 +161,7 @@ public final class Main {
 
         JvmMetrics.bind(registry);
         DynamoDbMetrics dynamoDbMetrics = new DynamoDbMetrics(registry);
-        DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics);
+        DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics, tracing.dynamoDbInterceptors());
         TableBootstrap bootstrap = new TableBootstrap(client, dynamoDb);
         bootstrap.start();
         Optional<CursorKeySource> cursorKey = cursorKey(config);
@@ -166,7 +179,7 @@ public final class Main {
         limits.apply(server);
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
                                   authentication, cursorKey))
-                .routing(routing -> routing(routing, new RequestObserver(registry, Principal::nameOf), errors,
+                .routing(routing -> routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf), errors,
                                             authentication, productService, docs));
     }
 
@@ -208,6 +221,14 @@ public final class Main {
     static Optional<CursorKeySource> cursorKey(Config config) {
         return CursorKeySettings.create(config)
                 .map(settings -> CursorKeySource.start(SecretsManagerClients.create(settings), settings));
+    }
+
+    /**
+     * OpenTelemetry tracing from the standard {@code otel.*} keys ({@code OTEL_*} variables): on
+     * only when an OTLP endpoint is set, otherwise nothing is registered at all.
+     */
+    private static Tracing telemetry(Config config) {
+        return Tracing.create(TracingSettings.create(config));
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,

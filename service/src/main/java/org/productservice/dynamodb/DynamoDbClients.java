@@ -1,5 +1,8 @@
 package org.productservice.dynamodb;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.productservice.observability.DynamoDbMetrics;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -7,6 +10,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -33,6 +37,19 @@ public final class DynamoDbClients {
      * @return the client
      */
     public static DynamoDbClient create(DynamoDbSettings settings, DynamoDbMetrics metrics) {
+        return create(settings, metrics, List.of());
+    }
+
+    /**
+     * Creates the client with further interceptors, e.g. the tracing spans of each call.
+     *
+     * @param settings     DynamoDB settings
+     * @param metrics      receives the SDK's call metrics and Query/Scan responses
+     * @param interceptors run after the metrics' interceptor, on every call
+     * @return the client
+     */
+    public static DynamoDbClient create(DynamoDbSettings settings, DynamoDbMetrics metrics,
+                                        List<ExecutionInterceptor> interceptors) {
         DynamoDbClientBuilder builder = DynamoDbClient.builder()
                 .httpClientBuilder(Apache5HttpClient.builder()
                                            .connectionTimeout(settings.connectTimeout())
@@ -46,7 +63,7 @@ public final class DynamoDbClients {
                                                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
                                                .apiCallTimeout(settings.apiCallTimeout())
                                                .addMetricPublisher(metrics)
-                                               .addExecutionInterceptor(metrics)
+                                               .executionInterceptors(concat(metrics, interceptors))
                                                .build());
         if (settings.endpoint().isPresent()) {
             builder.endpointOverride(settings.endpoint().get())
@@ -57,5 +74,12 @@ public final class DynamoDbClients {
                     .credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    private static List<ExecutionInterceptor> concat(ExecutionInterceptor first, List<ExecutionInterceptor> rest) {
+        List<ExecutionInterceptor> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 }

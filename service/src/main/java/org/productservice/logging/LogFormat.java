@@ -32,6 +32,9 @@ public enum LogFormat {
     /** One human-readable line per record. */
     TEXT(new TextFormatter());
 
+    private static final String TRACE_ID = "trace_id";
+    private static final String SPAN_ID = "span_id";
+
     private final Formatter formatter;
 
     LogFormat(Formatter formatter) {
@@ -136,6 +139,7 @@ public enum LogFormat {
                         json.writeStringField("request_id", requestId);
                     }
                 }
+                writeTraceIds(json);
                 json.writeStringField("thread", Thread.currentThread().getName());
                 if (record.getThrown() != null) {
                     json.writeStringField("error", String.valueOf(record.getThrown()));
@@ -146,6 +150,15 @@ public enum LogFormat {
                 throw new UncheckedIOException(e);
             }
             return out.append(System.lineSeparator()).toString();
+        }
+    }
+
+    /** The trace and span of the request being served, when tracing is on (set by the tracing filter). */
+    private static void writeTraceIds(JsonGenerator json) throws IOException {
+        String traceId = HelidonMdc.get(TRACE_ID).orElse(null);
+        if (traceId != null) {
+            json.writeStringField(TRACE_ID, traceId);
+            json.writeStringField(SPAN_ID, HelidonMdc.get(SPAN_ID).orElse(""));
         }
     }
 

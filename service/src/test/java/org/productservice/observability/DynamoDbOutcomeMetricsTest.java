@@ -1,0 +1,139 @@
+package org.productservice.observability;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.helidon.webserver.WebServer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.productservice.Main;
+import org.productservice.testing.Api;
+import org.productservice.testing.TestEngine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * DynamoDB metrics an alert can trust, read from the real metrics endpoint after real calls:
+ * expected answers (a stale update's conditional-check failure, a replayed idempotency claim,
+ * the start-up check of tables that do not exist yet) are outcomes of their own, never
+ * {@code server} errors, and the alerting counters exist at zero before any event.
+ */
+class DynamoDbOutcomeMetricsTest {
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    private static WebServer server;
+    private static Api api;
+
+    @BeforeAll
+    static void start() {
+        server = WebServer.builder()
+                .update(builder -> Main.configure(builder, TestEngine.get().config(Map.of())))
+                .build()
+                .start();
+        api = new Api(server.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.stop();
+    }
+
+    @Test
+    void alertingCountersExistAtZeroBeforeAnyEvent() {
+        Map<String, Double> samples = scrape();
+        for (String operation : DynamoDbMetrics.OPERATIONS) {
+            assertThat(samples).containsKey("dynamodb_client_retries_total{operation=" + operation + "}");
+            for (String type : DynamoDbMetrics.TROUBLE) {
+                assertThat(samples).containsKey("dynamodb_client_errors_total{operation=" + operation + ",type=" + type + "}");
+            }
+        }
+        // Nothing in this test run throttles or scans: these are the zero-initialised series.
+        assertThat(samples).containsEntry("dynamodb_client_errors_total{operation=DeleteItem,type=throttling}", 0.0)
+                .containsEntry("dynamodb_client_items_scanned_total{operation=Scan}", 0.0);
+    }
+
+    @Test
+    void aStaleUpdatesConditionalCheckIsItsOwnOutcomeNotAServerError() {
+        String id = api.createProduct("Kettle", "steel").path("id").asText();
+        Map<String, Double> before = scrape();
+        Api.Response stale = api.send("PUT", "/products/" + id, "{\"name\": \"Kettle\", \"description\": \"copper\"}",
+                                      "Content-Type", "application/json", "If-Match", "\"7\"");
+        assertThat(stale.status()).isEqualTo(412);
+        Map<String, Double> after = scrape();
+
+        assertThat(delta(before, after, "dynamodb_client_errors_total{operation=UpdateItem,type=condition_failed}")).isEqualTo(1.0);
+        assertThat(delta(before, after, "dynamodb_client_calls_seconds_count{operation=UpdateItem,outcome=condition_failed}"))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "dynamodb_client_errors_total{operation=UpdateItem,type=server}")).isZero();
+        assertThat(delta(before, after, "dynamodb_client_calls_seconds_count{operation=UpdateItem,outcome=error}")).isZero();
+    }
+
+    @Test
+    void aReplayedIdempotencyClaimIsAnExpectedCondition() {
+        String body = "{\"name\": \"Toaster\", \"description\": \"two slots\"}";
+        String key = java.util.UUID.randomUUID().toString();
+        assertThat(api.create(body, "Idempotency-Key", key).status()).isEqualTo(201);
+        Map<String, Double> before = scrape();
+        assertThat(api.create(body, "Idempotency-Key", key).status()).isEqualTo(201);
+        Map<String, Double> after = scrape();
+
+        assertThat(delta(before, after, "dynamodb_client_calls_seconds_count{operation=PutItem,outcome=condition_failed}"))
+                .isEqualTo(1.0);
+        assertThat(delta(before, after, "dynamodb_client_errors_total{operation=PutItem,type=server}")).isZero();
+    }
+
+    @Test
+    void theStartUpCheckOfMissingTablesIsNotFoundNotAServerError() {
+        // The server of this class created its tables at start: DescribeTable answered "not found" first.
+        Map<String, Double> samples = scrape();
+        assertThat(samples.get("dynamodb_client_calls_seconds_count{operation=DescribeTable,outcome=not_found}")).isPositive();
+        assertThat(samples).containsEntry("dynamodb_client_errors_total{operation=DescribeTable,type=server}", 0.0);
+    }
+
+    @Test
+    void attemptErrorTypesSplitTheSdksServerErrorByStatusAndCondition() {
+        assertThat(DynamoDbMetrics.errorType("ServerError", 500, null)).isEqualTo("server");
+        assertThat(DynamoDbMetrics.errorType("ServerError", 0, null)).isEqualTo("server");
+        assertThat(DynamoDbMetrics.errorType("ServerError", 400, null)).isEqualTo("client");
+        assertThat(DynamoDbMetrics.errorType("ServerError", 400, "condition_failed")).isEqualTo("condition_failed");
+        assertThat(DynamoDbMetrics.errorType("Throttling", 400, null)).isEqualTo("throttling");
+        assertThat(DynamoDbMetrics.errorType("IO", 0, null)).isEqualTo("io");
+        assertThat(DynamoDbMetrics.errorType("Timeout", 0, null)).isEqualTo("timeout");
+        assertThat(DynamoDbMetrics.expectedCondition("ConditionalCheckFailedException")).isEqualTo("condition_failed");
+        assertThat(DynamoDbMetrics.expectedCondition("ResourceNotFoundException")).isEqualTo("not_found");
+        assertThat(DynamoDbMetrics.expectedCondition("ValidationException")).isNull();
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String key) {
+        return after.getOrDefault(key, 0.0) - before.getOrDefault(key, 0.0);
+    }
+
+    /** The metrics endpoint's samples, keyed by name and sorted labels without quotes (Helidon's scope left out). */
+    private static Map<String, Double> scrape() {
+        Api.Response metrics = api.get("/observe/metrics", "Accept", "text/plain");
+        assertThat(metrics.status()).isEqualTo(200);
+        Map<String, Double> samples = new TreeMap<>();
+        for (String line : metrics.body().split("\n")) {
+            Matcher sample = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !sample.matches()) {
+                continue;
+            }
+            Map<String, String> labels = new TreeMap<>();
+            if (sample.group(2) != null) {
+                Matcher label = LABEL.matcher(sample.group(2));
+                while (label.find()) {
+                    labels.put(label.group(1), label.group(2));
+                }
+                labels.remove("scope");
+            }
+            String key = labels.isEmpty() ? sample.group(1) : sample.group(1) + labels.toString().replace(", ", ",");
+            samples.put(key, Double.parseDouble(sample.group(3)));
+        }
+        return samples;
+    }
+}
