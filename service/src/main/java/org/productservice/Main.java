@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
 import io.helidon.http.DirectHandler;
 import io.helidon.health.HealthCheckResponse;
@@ -14,9 +15,11 @@ import io.helidon.health.checks.HealthChecks;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -39,6 +42,12 @@ import org.productservice.product.DynamoDbIdempotencyStore;
 import org.productservice.product.DynamoDbProductRepository;
 import org.productservice.product.ProductApiSettings;
 import org.productservice.product.ProductService;
+import org.productservice.server.ConnectionFaults;
+import org.productservice.server.ConnectionGuard;
+import org.productservice.server.ConnectionSettings;
+import org.productservice.server.ListenerLiveness;
+import org.productservice.server.RawPaths;
+import org.productservice.server.UnparseableRequests;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -47,6 +56,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * client, repositories, HTTP services, then the web server.
  */
 public final class Main {
+    /** Name of the admin listener (health and metrics). */
+    public static final String ADMIN_SOCKET = "admin";
+    /** Longest request line (method, target, version); longer ones get 414. */
+    private static final int MAX_REQUEST_LINE = 4096;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
 
     private Main() {
@@ -75,12 +88,13 @@ public final class Main {
         exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
 
         String base = "http://localhost:" + server.port();
+        String admin = "http://localhost:" + server.port(ADMIN_SOCKET);
         LOGGER.log(Level.INFO, () -> String.join(System.lineSeparator(),
                 "product-service is up on " + base,
                 "  API      " + base + "/products",
                 "  docs     " + base + "/docs (OpenAPI: " + base + "/openapi)",
-                "  health   " + base + "/observe/health (live, ready, started)",
-                "  metrics  " + base + "/observe/metrics"));
+                "  health   " + admin + "/observe/health (live, ready, started)",
+                "  metrics  " + admin + "/observe/metrics"));
     }
 
     /**
@@ -114,6 +128,9 @@ public final class Main {
      */
     public static void configure(WebServerConfig.Builder server, Config config) {
         ServerLimits limits = ServerLimits.create(config);
+        ConnectionSettings apiConnections = ConnectionSettings.api(config);
+        ConnectionSettings adminConnections = ConnectionSettings.admin(config);
+        ConnectionSettings.checkFileDescriptors(apiConnections, adminConnections);
         // The connection pool defaults to the request concurrency limit: no request waits for a connection.
         DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"), limits.concurrency());
         ProductApiSettings api = ProductApiSettings.create(config.get("api"));
@@ -132,9 +149,55 @@ public final class Main {
         ApiDocs docs = ApiDocs.load();
 
         server.config(config.get("server"));
-        limits.apply(server);
-        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap))
-                .routing(routing -> routing(routing, new RequestObserver(registry), errors, productService, docs));
+        String host = config.get("server.host").asString().orElse("0.0.0.0");
+        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, registry);
+        ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
+        limits.apply(server, apiGuard, apiConnections);
+        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections,
+                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, registry),
+                                             limits.directHandlers()));
+        server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
+                                  apiLiveness))
+                .routing(routing -> {
+                    ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
+                    routing(routing, new RequestObserver(registry), List.of(apiGuard.lifecycle(), faults, new RawPaths()),
+                            errors, productService, docs);
+                    faults.registerErrors(routing);
+                });
+    }
+
+    /**
+     * The admin listener ({@code admin.*}): health and metrics for the probes and Prometheus, on a
+     * port of its own that the Service behind the ingress never exposes. Its own small limits
+     * mean that no load on the API port (stalled bodies, a full connection cap, a full
+     * concurrency limit) can make a probe wait.
+     */
+    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, ConnectionGuard guard,
+                                        DirectHandlers transportProblems) {
+        return ListenerConfig.builder()
+                .name(ADMIN_SOCKET)
+                .host(config.get("admin.host").asString().orElse(host))
+                .port(config.get("admin.port").asInt().orElse(9080))
+                .maxPayloadSize(1024)
+                .concurrencyLimit(FixedLimit.builder()
+                                          .permits(config.get("admin.concurrency").asInt().orElse(4))
+                                          .queueLength(16)
+                                          .queueTimeout(Duration.ofSeconds(1))
+                                          .build())
+                .idleConnectionTimeout(settings.idle())
+                .idleConnectionPeriod(Duration.ofSeconds(1))
+                .connectionOptions(guard.socketOptions(SocketOptions.create()))
+                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                .directHandlers(transportProblems)
+                .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
+                .addProtocol(Http1Config.builder()
+                                     .maxHeadersSize(8192)
+                                     .maxPrologueLength(MAX_REQUEST_LINE)
+                                     .addReceiveListener(guard.receiveListener())
+                                     .addSendListener(guard.sendListener())
+                                     .build())
+                .routing(HttpRouting.builder().addFilter(guard.lifecycle()))
+                .build();
     }
 
     /**
@@ -142,20 +205,22 @@ public final class Main {
      *
      * @param routing        routing builder
      * @param observer       request id, access log and request metrics
+     * @param transport      connection faults and raw-path checks, after the observer so that it records their outcome
      * @param errors         exception-to-problem mapping
      * @param productService the Product API
      * @param docs           OpenAPI document and Swagger UI
      */
-    static void routing(HttpRouting.Builder routing, RequestObserver observer, ErrorHandling errors,
-                        ProductService productService, ApiDocs docs) {
+    static void routing(HttpRouting.Builder routing, RequestObserver observer, List<Filter> transport,
+                        ErrorHandling errors, ProductService productService, ApiDocs docs) {
         routing.addFilter(observer);
+        transport.forEach(routing::addFilter);
         errors.register(routing);
         routing.register("/products", productService);
         docs.register(routing);
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
-                                          TableBootstrap bootstrap) {
+                                          TableBootstrap bootstrap, ListenerLiveness apiLiveness) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
@@ -163,6 +228,7 @@ public final class Main {
                 .details(true)
                 .useSystemServices(false)
                 .addCheck(HealthChecks.deadlockCheck(), HealthCheckType.LIVENESS)
+                .addCheck(apiLiveness)
                 .addCheck(dynamoDbReady, HealthCheckType.READINESS)
                 .addCheck(() -> HealthCheckResponse.builder()
                                   .status(bootstrap.done())
@@ -172,6 +238,7 @@ public final class Main {
                 .build();
         return ObserveFeature.builder()
                 .endpoint(endpoint)
+                .sockets(List.of(ADMIN_SOCKET))
                 .addObserver(health)
                 .addObserver(MetricsObserver.create())
                 .build();
@@ -206,25 +273,40 @@ public final class Main {
             return limits;
         }
 
-        void apply(WebServerConfig.Builder server) {
+        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections) {
             server.maxPayloadSize(bodyBytes)
+                    // Helidon's own idle handler closes connections waiting for their next request line
+                    // gracefully; the guard covers every other phase (see ConnectionGuard).
+                    .idleConnectionTimeout(connections.idle())
+                    .idleConnectionPeriod(Duration.ofSeconds(1))
+                    .connectionOptions(guard.socketOptions(SocketOptions.create()))
                     .shutdownGracePeriod(shutdownGrace)
                     .concurrencyLimit(FixedLimit.builder()
                                               .permits(concurrency)
                                               .queueLength(queue)
                                               .queueTimeout(queueWait)
                                               .build())
-                    .addProtocol(Http1Config.builder().maxHeadersSize(headerBytes).build())
-                    .directHandlers(DirectHandlers.builder()
-                                            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblems())
-                                            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblems())
-                                            .addHandler(DirectHandler.EventType.OTHER, transportProblems())
-                                            .addHandler(DirectHandler.EventType.INTERNAL_ERROR, transportProblems())
-                                            .build());
+                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                    .addProtocol(Http1Config.builder()
+                                         .maxHeadersSize(headerBytes)
+                                         .maxPrologueLength(MAX_REQUEST_LINE)
+                                         .addReceiveListener(guard.receiveListener())
+                                         .addSendListener(guard.sendListener())
+                                         .build())
+                    // Helidon's messages for the errors it answers before routing (all marked safe to
+                    // show) reach TransportProblems only with this; it needs them to tell a 431.
+                    .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
+                    .directHandlers(directHandlers());
         }
 
-        private TransportProblems transportProblems() {
-            return new TransportProblems(retryAfter.toSeconds());
+        /** Problem+json for every answer the server gives before routing, on every listener. */
+        DirectHandlers directHandlers() {
+            TransportProblems problems = new TransportProblems(retryAfter.toSeconds());
+            DirectHandlers.Builder handlers = DirectHandlers.builder();
+            for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+                handlers.addHandler(type, problems);
+            }
+            return handlers.build();
         }
     }
 }
