@@ -66,10 +66,13 @@ class KubernetesManifestsTest {
         assertProbe(container, container.getStartupProbe(), Repository.healthPath("started"));
         assertProbe(container, container.getReadinessProbe(), Repository.healthPath("ready"));
         assertProbe(container, container.getLivenessProbe(), Repository.healthPath("live"));
-        assertThat(container.getPorts()).extracting(ContainerPort::getContainerPort).containsExactly(Repository.serverPort());
+        assertThat(container.getPorts()).extracting(ContainerPort::getContainerPort)
+                .containsExactly(Repository.serverPort(), Repository.adminPort());
         // If the manifest sets SERVER_PORT, it must be the port the probes and the Service use.
         container.getEnv().stream().filter(e -> e.getName().equals("SERVER_PORT"))
                 .forEach(e -> assertThat(e.getValue()).isEqualTo(String.valueOf(Repository.serverPort())));
+        container.getEnv().stream().filter(e -> e.getName().equals("ADMIN_PORT"))
+                .forEach(e -> assertThat(e.getValue()).isEqualTo(String.valueOf(Repository.adminPort())));
     }
 
     private static void assertProbe(Container container, Probe probe, String path) {
@@ -77,7 +80,7 @@ class KubernetesManifestsTest {
         HTTPGetAction get = probe.getHttpGet();
         assertThat(get).as("HTTP probe on %s", path).isNotNull();
         assertThat(get.getPath()).isEqualTo(path);
-        assertThat(containerPort(container, get.getPort())).as("port of the probe on %s", path).isEqualTo(Repository.serverPort());
+        assertThat(containerPort(container, get.getPort())).as("port of the probe on %s", path).isEqualTo(Repository.adminPort());
     }
 
     private static int containerPort(Container container, IntOrString port) {
@@ -236,17 +239,20 @@ class KubernetesManifestsTest {
         Map<String, String> annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
                 .containsEntry("prometheus.io/path", Repository.metricsPath())
-                .containsEntry("prometheus.io/port", String.valueOf(Repository.serverPort()));
+                .containsEntry("prometheus.io/port", String.valueOf(Repository.adminPort()));
+        // The admin port is never behind the Service that the ingress targets.
+        assertThat(service.getSpec().getPorts()).allSatisfy(
+                p -> assertThat(containerPort(container, p.getTargetPort())).isNotEqualTo(Repository.adminPort()));
 
-        // Ingress traffic is allowed on the app's port only, from two sources: the ingress path
-        // and the metrics scraper's namespace.
+        // Ingress traffic is allowed from two sources only: the ingress path, on the API port, and
+        // the metrics scraper's namespace, on the admin port.
         NetworkPolicy policy = manifests.one(NetworkPolicy.class, APP);
         assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
-        assertThat(policy.getSpec().getIngress()).hasSize(2).allSatisfy(rule -> {
-            assertThat(rule.getFrom()).isNotEmpty();
-            assertThat(rule.getPorts()).singleElement()
-                    .satisfies(p -> assertThat(containerPort(container, p.getPort())).isEqualTo(Repository.serverPort()));
-        });
+        assertThat(policy.getSpec().getIngress()).hasSize(2).allSatisfy(rule -> assertThat(rule.getFrom()).isNotEmpty());
+        assertThat(policy.getSpec().getIngress().get(0).getPorts()).singleElement()
+                .satisfies(p -> assertThat(containerPort(container, p.getPort())).isEqualTo(Repository.serverPort()));
+        assertThat(policy.getSpec().getIngress().get(1).getPorts()).singleElement()
+                .satisfies(p -> assertThat(containerPort(container, p.getPort())).isEqualTo(Repository.adminPort()));
         assertThat(policy.getSpec().getIngress().get(1).getFrom()).singleElement().satisfies(peer ->
                 assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
     }

@@ -1,12 +1,14 @@
 package org.productservice.server;
 
 import java.io.UncheckedIOException;
+import java.net.SocketAddress;
 import java.util.List;
 import java.util.Optional;
 
 import io.helidon.common.buffers.DataReader;
 import io.helidon.http.HttpException;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -66,11 +68,28 @@ public final class ConnectionFaults implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        // Read while the connection is open: once the socket is closed, Helidon knows no peer address.
+        req.context().register(new Client(req.remotePeer().address()));
         try {
             chain.proceed();
         } catch (ConnectionLost e) {
             throw new AbandonedRequest(e.status().code(), e.getMessage(), e.getCause());
+        } catch (AbandonedRequest e) {
+            throw e;
+        } catch (CloseConnectionException e) {
+            // A socket failure while reading the body (Helidon's ServerConnectionException) passes the
+            // error handlers: it is the same loss of the connection.
+            throw abandoned(req, e);
         }
+    }
+
+    private AbandonedRequest abandoned(ServerRequest req, RuntimeException e) {
+        Optional<ConnectionGuard.Phase> timedOut = req.context().get(Client.class)
+                .flatMap(client -> guard.timedOut(client.address()));
+        if (timedOut.isPresent()) {
+            return new AbandonedRequest(Status.REQUEST_TIMEOUT_408.code(), timedOut.get().reason(), e);
+        }
+        return new AbandonedRequest(AbandonedRequest.CLIENT_CLOSED, "client_closed", e);
     }
 
     @Override
@@ -90,11 +109,11 @@ public final class ConnectionFaults implements Filter {
     }
 
     private void lost(ServerRequest req, ServerResponse res, RuntimeException e) {
-        Optional<ConnectionGuard.Phase> timedOut = guard.timedOut(req.remotePeer().address());
-        if (timedOut.isPresent()) {
-            throw new ConnectionLost(Status.REQUEST_TIMEOUT_408, timedOut.get().reason(), e);
-        }
-        throw new ConnectionLost(Status.create(AbandonedRequest.CLIENT_CLOSED, "Client Closed Request"), "client_closed", e);
+        AbandonedRequest abandoned = abandoned(req, e);
+        throw new ConnectionLost(abandoned.status() == AbandonedRequest.CLIENT_CLOSED
+                                         ? Status.create(AbandonedRequest.CLIENT_CLOSED, "Client Closed Request")
+                                         : Status.REQUEST_TIMEOUT_408,
+                                 abandoned.outcome(), e);
     }
 
     private static boolean fromChunkParser(NumberFormatException e) {
@@ -104,6 +123,9 @@ public final class ConnectionFaults implements Filter {
             }
         }
         return false;
+    }
+
+    private record Client(SocketAddress address) {
     }
 
     /** Thrown by an error handler to leave Helidon's error handling; never sent. */

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -23,7 +24,7 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.Status;
-import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
@@ -66,9 +67,13 @@ public final class ConnectionGuard {
     private final String listener;
     private final ConnectionSettings settings;
     private final Map<SocketAddress, Watch> open = new ConcurrentHashMap<>();
-    private final AtomicLong refused = new AtomicLong();
-    private final Map<Phase, AtomicLong> timedOut = Map.of(Phase.HEAD, new AtomicLong(), Phase.BODY, new AtomicLong(),
-                                                           Phase.RESPONDED, new AtomicLong());
+    // Meters are global, keyed by name and tags, while tests run several servers in one JVM: the
+    // counts and the open-connection sum are kept per listener name, across its guards.
+    private static final Map<String, Counts> COUNTS = new ConcurrentHashMap<>();
+    private static final Map<String, Set<ConnectionGuard>> RUNNING = new ConcurrentHashMap<>();
+
+    private final AtomicLong refused;
+    private final Map<Phase, AtomicLong> timedOut;
     private final byte[] overloaded;
     private final byte[] timeout;
     private volatile ScheduledFuture<?> scan;
@@ -88,7 +93,11 @@ public final class ConnectionGuard {
                                                             "The service has too many open connections. Retry later.");
         this.timeout = TransportProblems.closingResponse(Status.REQUEST_TIMEOUT_408,
                                                          "The request did not arrive in time.");
-        registry.getOrCreate(Gauge.builder("http.server.connections.open", open::size)
+        Counts counts = COUNTS.computeIfAbsent(listener, name -> new Counts());
+        this.refused = counts.refused;
+        this.timedOut = counts.timedOut;
+        registry.getOrCreate(Gauge.builder("http.server.connections.open", () -> RUNNING.getOrDefault(listener, Set.of())
+                                             .stream().mapToInt(ConnectionGuard::openConnections).sum())
                                      .description("Open client connections")
                                      .tags(List.of(Tag.create("listener", listener))));
         counter(registry, "refused", refused);
@@ -96,7 +105,7 @@ public final class ConnectionGuard {
     }
 
     private void counter(MeterRegistry registry, String reason, AtomicLong source) {
-        registry.getOrCreate(Gauge.builder("http.server.connections.closed", source::get)
+        registry.getOrCreate(FunctionalCounter.builder("http.server.connections.closed", source, AtomicLong::get)
                                      .description("Connections the server closed or refused, by reason")
                                      .tags(List.of(Tag.create("listener", listener), Tag.create("reason", reason))));
     }
@@ -139,6 +148,7 @@ public final class ConnectionGuard {
         if (scan == null) {
             long period = settings.period().toMillis();
             scan = WATCHDOG.scheduleWithFixedDelay(this::scan, period, period, TimeUnit.MILLISECONDS);
+            RUNNING.computeIfAbsent(listener, name -> ConcurrentHashMap.newKeySet()).add(this);
         }
     }
 
@@ -147,6 +157,7 @@ public final class ConnectionGuard {
         if (running != null) {
             running.cancel(false);
             scan = null;
+            RUNNING.getOrDefault(listener, Set.of()).remove(this);
         }
         open.clear();
     }
@@ -158,13 +169,19 @@ public final class ConnectionGuard {
      * @return the phase that timed out
      */
     Optional<Phase> timedOut(SocketAddress client) {
-        Watch watch = open.get(client);
+        Watch watch = client == null ? null : open.get(client);
         return watch == null ? Optional.empty() : Optional.ofNullable(watch.timedOut);
     }
 
     /** Number of connections currently open. */
     int openConnections() {
-        return open.size();
+        int count = 0;
+        for (Watch watch : open.values()) {
+            if (watch.channel.isOpen()) {
+                count++;
+            }
+        }
+        return count;
     }
 
     void accepted(SocketChannel channel) throws IOException {
@@ -237,7 +254,7 @@ public final class ConnectionGuard {
         return new Http1ConnectionListener() {
             @Override
             public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-                Watch watch = open.get(ctx.remotePeer().address());
+                Watch watch = watch(ctx);
                 if (watch == null) {
                     return;
                 }
@@ -252,7 +269,7 @@ public final class ConnectionGuard {
 
             @Override
             public void headers(ConnectionContext ctx, Headers headers) {
-                Watch watch = open.get(ctx.remotePeer().address());
+                Watch watch = watch(ctx);
                 if (watch != null) {
                     watch.closeRequested |= headers.containsToken(HeaderValues.CONNECTION_CLOSE);
                     watch.next(Phase.BODY, deadline(settings.body()));
@@ -270,7 +287,7 @@ public final class ConnectionGuard {
         return new Http1ConnectionListener() {
             @Override
             public void status(ConnectionContext ctx, Status status) {
-                Watch watch = open.get(ctx.remotePeer().address());
+                Watch watch = watch(ctx);
                 if (watch != null) {
                     watch.next(Phase.RESPONDED, deadline(settings.idle()));
                 }
@@ -278,7 +295,7 @@ public final class ConnectionGuard {
 
             @Override
             public void headers(ConnectionContext ctx, Headers headers) {
-                Watch watch = open.get(ctx.remotePeer().address());
+                Watch watch = watch(ctx);
                 if (watch == null) {
                     return;
                 }
@@ -297,6 +314,12 @@ public final class ConnectionGuard {
                 }
             }
         };
+    }
+
+    private Watch watch(ConnectionContext ctx) {
+        // Once its socket is closed, Helidon reports no peer address for a connection.
+        SocketAddress client = ctx.remotePeer().address();
+        return client == null ? null : open.get(client);
     }
 
     private static long deadline(Duration timeout) {
@@ -320,6 +343,13 @@ public final class ConnectionGuard {
 
         String reason() {
             return reason;
+        }
+    }
+
+    private record Counts(AtomicLong refused, Map<Phase, AtomicLong> timedOut) {
+        private Counts() {
+            this(new AtomicLong(), Map.of(Phase.HEAD, new AtomicLong(), Phase.BODY, new AtomicLong(),
+                                          Phase.RESPONDED, new AtomicLong()));
         }
     }
 

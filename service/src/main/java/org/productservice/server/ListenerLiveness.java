@@ -39,7 +39,11 @@ public final class ListenerLiveness implements HealthCheck {
     }
 
     void started(WebServer server) {
-        this.port = server.port();
+        started(server.port());
+    }
+
+    void started(int listenerPort) {
+        this.port = listenerPort;
     }
 
     @Override
