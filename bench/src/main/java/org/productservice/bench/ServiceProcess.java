@@ -21,12 +21,14 @@ import org.productservice.bench.HttpConnection.Response;
 final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final int adminPort;
     private final long startNanos;
     private final Path log;
 
-    private ServiceProcess(Process process, int port, long startNanos, Path log) {
+    private ServiceProcess(Process process, int port, int adminPort, long startNanos, Path log) {
         this.process = process;
         this.port = port;
+        this.adminPort = adminPort;
         this.startNanos = startNanos;
         this.log = log;
     }
@@ -46,11 +48,13 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess start(String java, List<String> javaOpts, Path jar, URI engine, List<String> settings, Path log)
             throws IOException {
         int port = freePort();
+        int adminPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(javaOpts);
         command.add("-Dserver.host=127.0.0.1");
         command.add("-Dserver.port=" + port);
+        command.add("-Dadmin.port=" + adminPort);
         command.add("-Ddynamodb.endpoint=" + engine);
         command.addAll(settings);
         command.add("-jar");
@@ -61,7 +65,7 @@ final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         Children.register(process);
-        return new ServiceProcess(process, port, start, log);
+        return new ServiceProcess(process, port, adminPort, start, log);
     }
 
     /**
@@ -102,7 +106,9 @@ final class ServiceProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("The service exited with " + process.exitValue() + "; see " + log + ":\n" + tail());
             }
-            try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(5))) {
+            // Health and metrics are on the admin port.
+            try (HttpConnection http = new HttpConnection(target.startsWith("/observe/") ? adminPort : port,
+                                                          Duration.ofSeconds(5))) {
                 Response response = http.send("GET", target, null, null, null);
                 if (response.status() == 200) {
                     return System.nanoTime();
@@ -136,7 +142,7 @@ final class ServiceProcess implements AutoCloseable {
     Report.Memory memory(String when) throws IOException {
         long used = -1;
         long committed = -1;
-        try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(10))) {
+        try (HttpConnection http = new HttpConnection(adminPort, Duration.ofSeconds(10))) {
             Response metrics = http.send("GET", "/observe/metrics", null, null, null);
             // Micrometer's JVM meters, one line per heap pool (eden, survivor, tenured): sum them.
             for (String line : metrics.bodyText().split("\n")) {

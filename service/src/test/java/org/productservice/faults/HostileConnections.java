@@ -135,6 +135,7 @@ final class HostileConnections {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicLong worstNanos = new AtomicLong();
         private final AtomicLong calls = new AtomicLong();
+        private final AtomicLong over100ms = new AtomicLong();
         private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         private final Thread thread;
 
@@ -153,6 +154,9 @@ final class HostileConnections {
                         long nanos = System.nanoTime() - start;
                         worstNanos.accumulateAndGet(nanos, Math::max);
                         calls.incrementAndGet();
+                        if (nanos > 100_000_000L) {
+                            over100ms.incrementAndGet();
+                        }
                         if (!answer.startsWith("HTTP/1.1 200 ")) {
                             failures.add(answer.lines().findFirst().orElse("(nothing)"));
                         }
@@ -162,6 +166,18 @@ final class HostileConnections {
                     sleep(50);
                 }
             });
+        }
+
+        /** Forgets what was measured so far (e.g. a full GC the test itself caused). */
+        void reset() {
+            worstNanos.set(0);
+            calls.set(0);
+            over100ms.set(0);
+            failures.clear();
+        }
+
+        long over100ms() {
+            return over100ms.get();
         }
 
         Duration worst() {
