@@ -64,13 +64,14 @@ public final class ConnectionGuard {
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon(true).name("connection-watchdog").factory());
 
-    private final String listener;
-    private final ConnectionSettings settings;
-    private final Map<SocketAddress, Watch> open = new ConcurrentHashMap<>();
     // Meters are global, keyed by name and tags, while tests run several servers in one JVM: the
     // counts and the open-connection sum are kept per listener name, across its guards.
     private static final Map<String, Counts> COUNTS = new ConcurrentHashMap<>();
     private static final Map<String, Set<ConnectionGuard>> RUNNING = new ConcurrentHashMap<>();
+
+    private final String listener;
+    private final ConnectionSettings settings;
+    private final Map<SocketAddress, Watch> open = new ConcurrentHashMap<>();
 
     private final AtomicLong refused;
     private final Map<Phase, AtomicLong> timedOut;
