@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -35,10 +36,28 @@ final class ChildService implements AutoCloseable {
     }
 
     static ChildService start(String maxConnections) throws IOException, InterruptedException {
+        ChildService child = launch(Map.of("connections.max", maxConnections), 0, ProcessBuilder.Redirect.DISCARD);
+        child.awaitReady();
+        return child;
+    }
+
+    /**
+     * Starts the service under an open-files limit ({@code ulimit -n}), without waiting for it.
+     *
+     * @param settings  {@code -D} configuration
+     * @param openFiles the limit, 0 for the inherited one
+     * @param output    where its console goes
+     * @return the starting service
+     */
+    static ChildService launch(Map<String, String> settings, int openFiles, ProcessBuilder.Redirect output) throws IOException {
         int port = freePort();
         int adminPort = freePort();
         String suffix = UUID.randomUUID().toString().substring(0, 8);
-        List<String> command = new ArrayList<>(List.of(
+        List<String> command = new ArrayList<>();
+        if (openFiles > 0) {
+            command.addAll(List.of("bash", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "child-service"));
+        }
+        command.addAll(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
                 "-XX:MaxRAM=640m", "-XX:MaxRAMPercentage=25", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"),
@@ -47,28 +66,44 @@ final class ChildService implements AutoCloseable {
                 "-Dserver.host=127.0.0.1",
                 "-Dserver.port=" + port,
                 "-Dadmin.port=" + adminPort,
-                "-Dconnections.max=" + maxConnections,
                 "-Ddynamodb.endpoint=" + TestEngine.get().endpoint(),
                 "-Ddynamodb.table.products=child-products-" + suffix,
-                "-Ddynamodb.table.idempotency=child-idempotency-" + suffix,
-                "org.productservice.Main"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        ChildService child = new ChildService(process, port, adminPort);
+                "-Ddynamodb.table.idempotency=child-idempotency-" + suffix));
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("org.productservice.Main");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
+        return new ChildService(process, port, adminPort);
+    }
+
+    /** Waits until the service is ready. */
+    void awaitReady() throws InterruptedException {
         Api admin = new Api(adminPort);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 if (admin.get("/observe/health/ready").status() == 200) {
-                    return child;
+                    return;
                 }
             } catch (UncheckedIOException notListeningYet) {
                 // still starting
             }
             Thread.sleep(200);
         }
-        child.close();
+        close();
         throw new AssertionError("the child service did not become ready");
+    }
+
+    /**
+     * Waits for the process to end.
+     *
+     * @param within longest wait
+     * @return its exit code
+     */
+    int awaitExit(Duration within) throws InterruptedException {
+        if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the child service is still running after " + within);
+        }
+        return process.exitValue();
     }
 
     int port() {
