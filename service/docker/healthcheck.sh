@@ -5,10 +5,17 @@
 # second JVM every few seconds would cost more CPU and memory than the check is worth. The service's
 # health endpoints answer small bodies, so reading the status line is all that is needed.
 #
-# Usage: healthcheck.sh /observe/health/ready   (port: $SERVER_PORT, else the service's 8080)
+# Health and metrics (/observe/...) are served on the admin port only ($ADMIN_PORT, else 9080), so
+# that a flood on the API port cannot starve the probe; any other path goes to the API port
+# ($SERVER_PORT, else 8080), which the image's AOT training run uses.
+#
+# Usage: healthcheck.sh /observe/health/ready
 set -eu -o pipefail
 path="${1:?usage: healthcheck.sh PATH}"
-port="${SERVER_PORT:-8080}"
+case "$path" in
+  /observe/*) port="${ADMIN_PORT:-9080}" ;;
+  *) port="${SERVER_PORT:-8080}" ;;
+esac
 
 exec 3<>"/dev/tcp/127.0.0.1/${port}"
 printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$path" >&3

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.config.Config;
 import io.helidon.http.DirectHandler;
 import io.helidon.health.HealthCheckResponse;
@@ -16,9 +17,11 @@ import io.helidon.health.checks.HealthChecks;
 import io.helidon.logging.common.LogConfig;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.ListenerConfig;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -51,6 +54,13 @@ import org.productservice.secrets.CursorKeySource;
 import org.productservice.secrets.SecretsManagerClients;
 import org.productservice.tracing.Tracing;
 import org.productservice.tracing.TracingSettings;
+import org.productservice.server.ConnectionFaults;
+import org.productservice.server.ConnectionGuard;
+import org.productservice.server.ConnectionSettings;
+import org.productservice.server.Http1Listeners;
+import org.productservice.server.ListenerLiveness;
+import org.productservice.server.RawPaths;
+import org.productservice.server.UnparseableRequests;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -59,6 +69,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * client, repositories, HTTP services, then the web server.
  */
 public final class Main {
+    /** Name of the admin listener (health and metrics). */
+    public static final String ADMIN_SOCKET = "admin";
+    /** Longest request line (method, target, version); longer ones get 414. */
+    private static final int MAX_REQUEST_LINE = 4096;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
 
     private Main() {
@@ -101,12 +115,13 @@ public final class Main {
         exitZeroAfterGracefulStop(server, config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)));
 
         String base = "http://localhost:" + server.port();
+        String admin = "http://localhost:" + server.port(ADMIN_SOCKET);
         // One record per line: the log formats escape line breaks inside a message (log injection).
         List.of("product-service is up on " + base,
                 "  API      " + base + "/products",
                 "  docs     " + base + "/docs (OpenAPI: " + base + "/openapi)",
-                "  health   " + base + "/observe/health (live, ready, started)",
-                "  metrics  " + base + "/observe/metrics")
+                "  health   " + admin + "/observe/health (live, ready, started)",
+                "  metrics  " + admin + "/observe/metrics")
                 .forEach(line -> LOGGER.log(Level.INFO, line));
     }
 
@@ -152,6 +167,9 @@ public final class Main {
      */
     public static void configure(WebServerConfig.Builder server, Config config, Tracing tracing) {
         ServerLimits limits = ServerLimits.create(config);
+        ConnectionSettings apiConnections = ConnectionSettings.api(config);
+        ConnectionSettings adminConnections = ConnectionSettings.admin(config);
+        ConnectionSettings.checkFileDescriptors(apiConnections, adminConnections);
         // The connection pool defaults to the request concurrency limit: no request waits for a connection.
         DynamoDbSettings dynamoDb = DynamoDbSettings.create(config.get("dynamodb"), limits.concurrency());
         ProductApiSettings api = ProductApiSettings.create(config.get("api"));
@@ -176,11 +194,21 @@ public final class Main {
         ApiDocs docs = ApiDocs.load();
 
         server.config(config.get("server"));
-        limits.apply(server);
+        String host = config.get("server.host").asString().orElse("0.0.0.0");
+        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, registry);
+        ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
+        limits.apply(server, apiGuard, apiConnections);
+        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections,
+                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, registry),
+                                             limits.directHandlers()));
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
-                                  authentication, cursorKey))
-                .routing(routing -> routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf), errors,
-                                            authentication, productService, docs));
+                                  apiLiveness, authentication, cursorKey))
+                .routing(routing -> {
+                    ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
+                    routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf),
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths()), errors, authentication, productService, docs);
+                    faults.registerErrors(routing);
+                });
     }
 
     /** Bearer-token authentication of /products when {@code auth.mode} is {@code jwt}; nothing when {@code none}. */
@@ -193,18 +221,55 @@ public final class Main {
     }
 
     /**
+     * The admin listener ({@code admin.*}): health and metrics for the probes and Prometheus, on a
+     * port of its own that the Service behind the ingress never exposes. Its own small limits
+     * mean that no load on the API port (stalled bodies, a full connection cap, a full
+     * concurrency limit) can make a probe wait.
+     */
+    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, ConnectionGuard guard,
+                                        DirectHandlers transportProblems) {
+        return ListenerConfig.builder()
+                .name(ADMIN_SOCKET)
+                .host(config.get("admin.host").asString().orElse(host))
+                .port(config.get("admin.port").asInt().orElse(9080))
+                .maxPayloadSize(1024)
+                .concurrencyLimit(FixedLimit.builder()
+                                          .permits(config.get("admin.concurrency").asInt().orElse(4))
+                                          .queueLength(16)
+                                          .queueTimeout(Duration.ofSeconds(1))
+                                          .build())
+                .idleConnectionTimeout(settings.idle())
+                .idleConnectionPeriod(Duration.ofSeconds(1))
+                .connectionOptions(guard.socketOptions(SocketOptions.create()))
+                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                .directHandlers(transportProblems)
+                .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
+                .addProtocol(Http1Config.builder()
+                                     .maxHeadersSize(8192)
+                                     .maxPrologueLength(MAX_REQUEST_LINE)
+                                     .addReceiveListener(guard.receiveListener())
+                                     .addSendListener(guard.sendListener())
+                                     .build())
+                .routing(HttpRouting.builder().addFilter(guard.lifecycle()))
+                .build();
+    }
+
+    /**
      * The HTTP routes of the API.
      *
      * @param routing        routing builder
      * @param observer       request id, access log and request metrics
+     * @param transport      connection faults and raw-path checks, after the observer so that it records their outcome
      * @param errors         exception-to-problem mapping
      * @param authentication bearer-token check in front of the API, if on
      * @param productService the Product API
      * @param docs           OpenAPI document and Swagger UI
      */
-    static void routing(HttpRouting.Builder routing, RequestObserver observer, ErrorHandling errors,
-                        Optional<Authentication> authentication, ProductService productService, ApiDocs docs) {
+    static void routing(HttpRouting.Builder routing, RequestObserver observer, List<Filter> transport,
+                        ErrorHandling errors, Optional<Authentication> authentication, ProductService productService,
+                        ApiDocs docs) {
         routing.addFilter(observer);
+        transport.forEach(routing::addFilter);
         errors.register(routing);
         authentication.ifPresent(auth -> routing.register("/products", auth));
         routing.register("/products", productService);
@@ -232,8 +297,8 @@ public final class Main {
     }
 
     private static ObserveFeature observe(String endpoint, DynamoDbClient client, DynamoDbSettings dynamoDb,
-                                          TableBootstrap bootstrap, Optional<Authentication> authentication,
-                                          Optional<CursorKeySource> cursorKey) {
+                                          TableBootstrap bootstrap, ListenerLiveness apiLiveness,
+                                          Optional<Authentication> authentication, Optional<CursorKeySource> cursorKey) {
         var dynamoDbReady = new DynamoDbHealthCheck(client,
                                                     List.of(dynamoDb.productTable(), dynamoDb.idempotencyTable()),
                                                     dynamoDb.healthTimeout());
@@ -241,6 +306,7 @@ public final class Main {
                 .details(true)
                 .useSystemServices(false)
                 .addCheck(HealthChecks.deadlockCheck(), HealthCheckType.LIVENESS)
+                .addCheck(apiLiveness)
                 .addCheck(dynamoDbReady, HealthCheckType.READINESS)
                 .addCheck(() -> HealthCheckResponse.builder()
                                   .status(bootstrap.done())
@@ -251,6 +317,7 @@ public final class Main {
         cursorKey.ifPresent(key -> health.addCheck(key.readiness()));
         return ObserveFeature.builder()
                 .endpoint(endpoint)
+                .sockets(List.of(ADMIN_SOCKET))
                 .addObserver(health.build())
                 .addObserver(MetricsObserver.create())
                 .build();
@@ -285,25 +352,42 @@ public final class Main {
             return limits;
         }
 
-        void apply(WebServerConfig.Builder server) {
+        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections) {
             server.maxPayloadSize(bodyBytes)
+                    // Helidon's own idle handler closes connections waiting for their next request line
+                    // gracefully; the guard covers every other phase (see ConnectionGuard).
+                    .idleConnectionTimeout(connections.idle())
+                    .idleConnectionPeriod(Duration.ofSeconds(1))
+                    .connectionOptions(guard.socketOptions(SocketOptions.create()))
                     .shutdownGracePeriod(shutdownGrace)
                     .concurrencyLimit(FixedLimit.builder()
                                               .permits(concurrency)
                                               .queueLength(queue)
                                               .queueTimeout(queueWait)
                                               .build())
-                    .addProtocol(Http1Config.builder().maxHeadersSize(headerBytes).addSendListener(new BodilessContentLength()).build())
-                    .directHandlers(DirectHandlers.builder()
-                                            .addHandler(DirectHandler.EventType.BAD_REQUEST, transportProblems())
-                                            .addHandler(DirectHandler.EventType.PAYLOAD_TOO_LARGE, transportProblems())
-                                            .addHandler(DirectHandler.EventType.OTHER, transportProblems())
-                                            .addHandler(DirectHandler.EventType.INTERNAL_ERROR, transportProblems())
-                                            .build());
+                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                    .addProtocol(Http1Config.builder()
+                                         .maxHeadersSize(headerBytes)
+                                         .maxPrologueLength(MAX_REQUEST_LINE)
+                                         .addReceiveListener(guard.receiveListener())
+                                         // One send listener only: see Http1Listeners for why.
+                                         .addSendListener(Http1Listeners.of(guard.sendListener(),
+                                                                            new BodilessContentLength()))
+                                         .build())
+                    // Helidon's messages for the errors it answers before routing (all marked safe to
+                    // show) reach TransportProblems only with this; it needs them to tell a 431.
+                    .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
+                    .directHandlers(directHandlers());
         }
 
-        private TransportProblems transportProblems() {
-            return new TransportProblems(retryAfter.toSeconds());
+        /** Problem+json for every answer the server gives before routing, on every listener. */
+        DirectHandlers directHandlers() {
+            TransportProblems problems = new TransportProblems(retryAfter.toSeconds());
+            DirectHandlers.Builder handlers = DirectHandlers.builder();
+            for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+                handlers.addHandler(type, problems);
+            }
+            return handlers.build();
         }
     }
 }

@@ -27,6 +27,7 @@ import static org.productservice.testing.Problems.assertProblem;
 class HardeningTest {
     private static WebServer server;
     private static Api api;
+    private static Api admin;
 
     @BeforeAll
     static void start() {
@@ -35,6 +36,7 @@ class HardeningTest {
                 .build()
                 .start();
         api = new Api(server.port());
+        admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -50,7 +52,7 @@ class HardeningTest {
             assertThat(problem.get("detail").asText()).isEqualTo("This server does not implement that method.");
         }
 
-        String metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+        String metrics = admin.get("/observe/metrics", "Accept", "text/plain").body();
         List<String> methods = metrics.lines()
                 .filter(line -> line.startsWith("http_server_requests_seconds_count{"))
                 .map(line -> line.replaceAll(".*method=\"([^\"]*)\".*", "$1"))

@@ -22,15 +22,16 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
-            Api.Response ready = api.get("/observe/health/ready");
+            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(200);
             JsonNode check = ready.json().path("checks").get(0);
             assertThat(check.path("name").asText()).isEqualTo("dynamodb");
             assertThat(check.path("status").asText()).isEqualTo("UP");
             assertThat(check.path("data").properties()).hasSize(2)
                     .allSatisfy(table -> assertThat(table.getValue().asText()).isEqualTo("ACTIVE"));
-            assertThat(api.get("/observe/health/live").status()).isEqualTo(200);
-            assertThat(api.get("/observe/health/started").status()).isEqualTo(200);
+            assertThat(admin.get("/observe/health/live").status()).isEqualTo(200);
+            assertThat(admin.get("/observe/health/started").status()).isEqualTo(200);
         } finally {
             server.stop();
         }
@@ -45,14 +46,15 @@ class HealthAndMetricsTest {
         WebServer server = start("http://127.0.0.1:" + closedPort);
         try {
             Api api = new Api(server.port());
-            Api.Response ready = api.get("/observe/health/ready");
+            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.json().path("status").asText()).isEqualTo("DOWN");
             assertThat(ready.json().path("checks").get(0).path("data").toString()).contains("unreachable");
-            Api.Response live = api.get("/observe/health/live");
+            Api.Response live = admin.get("/observe/health/live");
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.json().path("status").asText()).isEqualTo("UP");
-            assertThat(api.get("/observe/health/started").status()).as("tables not created yet").isEqualTo(503);
+            assertThat(admin.get("/observe/health/started").status()).as("tables not created yet").isEqualTo(503);
         } finally {
             server.stop();
         }
@@ -63,9 +65,10 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
+            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
             String id = api.createProduct("metered", "thing").path("id").asText();
             api.get("/products/" + id);
-            Api.Response metrics = api.get("/observe/metrics", "Accept", "text/plain");
+            Api.Response metrics = admin.get("/observe/metrics", "Accept", "text/plain");
             assertThat(metrics.status()).isEqualTo(200);
             assertThat(metrics.body())
                     .contains("http_server_requests_seconds_count{method=\"GET\",route=\"/products/{id}\"")
@@ -82,11 +85,12 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
+            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
             System.gc();
             // GC notifications arrive on the JVM's notification thread, shortly after the collection.
             String metrics = "";
             for (int attempt = 0; attempt < 100 && !metrics.contains("cause=\"System.gc()\""); attempt++) {
-                metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+                metrics = admin.get("/observe/metrics", "Accept", "text/plain").body();
                 sleep(50);
             }
             assertThat(metrics).containsPattern("jvm_gc_pause_seconds_count\\{[^}]*cause=\"System\\.gc\\(\\)\"[^}]*} [1-9]");

@@ -29,9 +29,11 @@ import static org.productservice.testing.Problems.assertProblem;
 @ServerTest
 class ProductListTest {
     private final Api api;
+    private final Api admin;
 
     ProductListTest(WebServer server) {
         this.api = new Api(server.port());
+        this.admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     @SetUpServer
@@ -210,7 +212,7 @@ class ProductListTest {
     }
 
     private double meter(String name, String operation) {
-        String metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+        String metrics = admin.get("/observe/metrics", "Accept", "text/plain").body();
         Matcher matcher = Pattern.compile("(?m)^" + name + "\\{[^}]*operation=\"" + operation + "\"[^}]*} ([0-9.E]+)").matcher(metrics);
         double total = 0;
         while (matcher.find()) {

@@ -22,13 +22,15 @@ import org.productservice.bench.HttpConnection.Response;
 final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final int adminPort;
     private final long startNanos;
     private final Path log;
     private final String authorization;
 
-    private ServiceProcess(Process process, int port, long startNanos, Path log, String authorization) {
+    private ServiceProcess(Process process, int port, int adminPort, long startNanos, Path log, String authorization) {
         this.process = process;
         this.port = port;
+        this.adminPort = adminPort;
         this.startNanos = startNanos;
         this.log = log;
         this.authorization = authorization;
@@ -67,11 +69,13 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess start(String java, List<String> javaOpts, Path jar, URI engine, List<String> settings,
                                 Setup setup, Path log) throws IOException {
         int port = freePort();
+        int adminPort = freePort();
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(javaOpts);
         command.add("-Dserver.host=127.0.0.1");
         command.add("-Dserver.port=" + port);
+        command.add("-Dadmin.port=" + adminPort);
         command.add("-Ddynamodb.endpoint=" + engine);
         // Production has no built-in cursor key and needs tokens; the benchmark runs without auth
         // (settings may override both, e.g. -Dauth.mode=jwt with an issuer).
@@ -91,7 +95,7 @@ final class ServiceProcess implements AutoCloseable {
         long start = System.nanoTime();
         Process process = builder.start();
         Children.register(process);
-        return new ServiceProcess(process, port, start, log, setup.authorization());
+        return new ServiceProcess(process, port, adminPort, start, log, setup.authorization());
     }
 
     /**
@@ -137,7 +141,9 @@ final class ServiceProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IOException("The service exited with " + process.exitValue() + "; see " + log + ":\n" + tail());
             }
-            try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(5), authorization)) {
+            // Health and metrics are on the admin port.
+            try (HttpConnection http = new HttpConnection(target.startsWith("/observe/") ? adminPort : port,
+                                                          Duration.ofSeconds(5), authorization)) {
                 Response response = http.send("GET", target, null, null, null);
                 if (response.status() == 200) {
                     return System.nanoTime();
@@ -171,7 +177,7 @@ final class ServiceProcess implements AutoCloseable {
     Report.Memory memory(String when) throws IOException {
         long used = -1;
         long committed = -1;
-        try (HttpConnection http = new HttpConnection(port, Duration.ofSeconds(10), authorization)) {
+        try (HttpConnection http = new HttpConnection(adminPort, Duration.ofSeconds(10), authorization)) {
             Response metrics = http.send("GET", "/observe/metrics", null, null, null);
             // Micrometer's JVM meters, one line per heap pool (eden, survivor, tenured): sum them.
             for (String line : metrics.bodyText().split("\n")) {

@@ -66,10 +66,13 @@ class KubernetesManifestsTest {
         assertProbe(container, container.getStartupProbe(), Repository.healthPath("started"));
         assertProbe(container, container.getReadinessProbe(), Repository.healthPath("ready"));
         assertProbe(container, container.getLivenessProbe(), Repository.healthPath("live"));
-        assertThat(container.getPorts()).extracting(ContainerPort::getContainerPort).containsExactly(Repository.serverPort());
+        assertThat(container.getPorts()).extracting(ContainerPort::getContainerPort)
+                .containsExactly(Repository.serverPort(), Repository.adminPort());
         // If the manifest sets SERVER_PORT, it must be the port the probes and the Service use.
         container.getEnv().stream().filter(e -> e.getName().equals("SERVER_PORT"))
                 .forEach(e -> assertThat(e.getValue()).isEqualTo(String.valueOf(Repository.serverPort())));
+        container.getEnv().stream().filter(e -> e.getName().equals("ADMIN_PORT"))
+                .forEach(e -> assertThat(e.getValue()).isEqualTo(String.valueOf(Repository.adminPort())));
     }
 
     private static void assertProbe(Container container, Probe probe, String path) {
@@ -77,7 +80,7 @@ class KubernetesManifestsTest {
         HTTPGetAction get = probe.getHttpGet();
         assertThat(get).as("HTTP probe on %s", path).isNotNull();
         assertThat(get.getPath()).isEqualTo(path);
-        assertThat(containerPort(container, get.getPort())).as("port of the probe on %s", path).isEqualTo(Repository.serverPort());
+        assertThat(containerPort(container, get.getPort())).as("port of the probe on %s", path).isEqualTo(Repository.adminPort());
     }
 
     private static int containerPort(Container container, IntOrString port) {
@@ -236,7 +239,10 @@ class KubernetesManifestsTest {
         Map<String, String> annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
         assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
                 .containsEntry("prometheus.io/path", Repository.metricsPath())
-                .containsEntry("prometheus.io/port", String.valueOf(Repository.serverPort()));
+                .containsEntry("prometheus.io/port", String.valueOf(Repository.adminPort()));
+        // The admin port is never behind the Service that the ingress targets.
+        assertThat(service.getSpec().getPorts()).allSatisfy(
+                p -> assertThat(containerPort(container, p.getTargetPort())).isNotEqualTo(Repository.adminPort()));
 
     }
 
@@ -317,7 +323,9 @@ class KubernetesManifestsTest {
         assertThat(ingress.getSpec().getIngressClassName()).isEqualTo("alb");
         assertThat(ingress.getMetadata().getAnnotations())
                 .containsEntry("alb.ingress.kubernetes.io/target-type", "ip")
-                .containsEntry("alb.ingress.kubernetes.io/healthcheck-path", Repository.healthPath("ready"));
+                .containsEntry("alb.ingress.kubernetes.io/healthcheck-path", Repository.healthPath("ready"))
+                // Health lives on the admin port only: a health check on the traffic port would find nothing.
+                .containsEntry("alb.ingress.kubernetes.io/healthcheck-port", String.valueOf(Repository.adminPort()));
 
         assertThat(aws.one(io.fabric8.kubernetes.api.model.Namespace.class, APP).getMetadata().getLabels())
                 .containsEntry("pod-security.kubernetes.io/enforce", "restricted");

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -60,17 +61,32 @@ class MonitoringTest {
     }
 
     @Test
-    void theServiceMonitorScrapesTheDeployedServicesMetricsPort() {
+    void theServiceMonitorScrapesTheDeployedPodsAdminPort() {
         Manifests aws = Manifests.render("aws");
-        Service service = aws.one(Service.class, "product-service");
+        Deployment deployment = aws.one(Deployment.class, "product-service");
+        Map<String, Object> admin = rendered("Service");
+        Map<String, Object> adminSpec = map(admin.get("spec"));
+        // The admin Service selects the Deployment's pods and targets their admin container port.
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                .containsAllEntriesOf((Map<String, String>) adminSpec.get("selector"));
+        Map<String, Object> adminPort = map(((List<?>) adminSpec.get("ports")).getFirst());
+        assertThat(deployment.getSpec().getTemplate().getSpec().getContainers().getFirst().getPorts())
+                .anySatisfy(port -> {
+                    assertThat(port.getName()).isEqualTo(adminPort.get("targetPort"));
+                    assertThat(port.getContainerPort()).isEqualTo(Repository.adminPort());
+                });
+        // The API's Service, behind the Ingress, never carries the admin port.
+        assertThat(aws.one(Service.class, "product-service").getSpec().getPorts())
+                .extracting(ServicePort::getName).doesNotContain((String) adminPort.get("name"));
+
         Map<String, Object> monitor = rendered("ServiceMonitor");
         Map<String, Object> spec = map(monitor.get("spec"));
         Map<String, String> selector = (Map<String, String>) map(spec.get("selector")).get("matchLabels");
-        assertThat(service.getMetadata().getLabels()).containsAllEntriesOf(selector);
-        assertThat(map(monitor.get("metadata")).get("namespace")).isEqualTo(service.getMetadata().getNamespace())
-                .isEqualTo(NAMESPACE);
+        assertThat((Map<String, String>) map(admin.get("metadata")).get("labels")).containsAllEntriesOf(selector);
+        assertThat(map(monitor.get("metadata")).get("namespace")).isEqualTo(map(admin.get("metadata")).get("namespace"))
+                .isEqualTo(deployment.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
         Map<String, Object> endpoint = map(((List<?>) spec.get("endpoints")).getFirst());
-        assertThat(service.getSpec().getPorts()).extracting(ServicePort::getName).contains((String) endpoint.get("port"));
+        assertThat(endpoint.get("port")).isEqualTo(adminPort.get("name"));
         assertThat(endpoint.get("path")).isEqualTo(Repository.metricsPath());
     }
 

@@ -30,6 +30,11 @@ final class Repository {
         return ((Number) value("server.port")).intValue();
     }
 
+    /** {@code admin.port}: the port of health and metrics. */
+    static int adminPort() {
+        return ((Number) value("admin.port")).intValue();
+    }
+
     /** {@code observe.endpoint}: the prefix of the health and metrics endpoints. */
     static String observeEndpoint() {
         return (String) value("observe.endpoint");

@@ -29,6 +29,7 @@ import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 
 import org.productservice.observability.LatencyBuckets;
+import org.productservice.server.AbandonedRequest;
 
 /**
  * Gives every request an id, then, once the response is sent, writes one access-log line and
@@ -89,19 +90,7 @@ public final class RequestObserver implements Filter {
         res.header(REQUEST_ID, id);
         String rawMethod = req.prologue().method().text();
         String method = KNOWN_METHODS.contains(rawMethod) ? rawMethod : OTHER_METHOD;
-        res.whenSent(() -> {
-            long nanos = System.nanoTime() - start;
-            String route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
-            int status = res.status().code();
-            timer(method, route, status).record(Duration.ofNanos(nanos));
-            if (ACCESS.isLoggable(Level.INFO)) {
-                LogRecord line = new LogRecord(Level.INFO, "{0}");
-                line.setLoggerName(ACCESS.getName());
-                line.setParameters(new Object[] {new AccessLogEntry(id, method, route, req.path().absolute().path(), status,
-                                                                    nanos / 1_000_000.0, principal.apply(req).orElse(null))});
-                ACCESS.log(line);
-            }
-        });
+        res.whenSent(() -> record(req, id, method, res.status().code(), start));
         HelidonMdc.set(MDC_KEY, id);
         try {
             if (method.equals(OTHER_METHOD)) {
@@ -110,8 +99,25 @@ public final class RequestObserver implements Filter {
                 return;
             }
             chain.proceed();
+        } catch (AbandonedRequest e) {
+            // No response will be sent (the connection is gone): record the outcome here instead.
+            record(req, id, method, e.status(), start);
+            throw e;
         } finally {
             HelidonMdc.remove(MDC_KEY);
+        }
+    }
+
+    private void record(RoutingRequest req, String id, String method, int status, long start) {
+        long nanos = System.nanoTime() - start;
+        String route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
+        timer(method, route, status).record(Duration.ofNanos(nanos));
+        if (ACCESS.isLoggable(Level.INFO)) {
+            LogRecord line = new LogRecord(Level.INFO, "{0}");
+            line.setLoggerName(ACCESS.getName());
+            line.setParameters(new Object[] {new AccessLogEntry(id, method, route, req.path().absolute().path(), status,
+                                                                nanos / 1_000_000.0, principal.apply(req).orElse(null))});
+            ACCESS.log(line);
         }
     }
 

@@ -63,6 +63,7 @@ class AuthenticationTest {
     private static ECKey ec;
     private static WebServer server;
     private static Api api;
+    private static Api admin;
 
     @BeforeAll
     static void start() throws Exception {
@@ -72,6 +73,7 @@ class AuthenticationTest {
         issuer.publish(rsa, ec);
         server = startService(issuer, Map.of("auth.jwks", issuer.jwksUri()));
         api = new Api(server.port());
+        admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -269,8 +271,8 @@ class AuthenticationTest {
 
     @Test
     void healthMetricsAndDocsStayOpen() {
-        assertThat(api.get("/observe/health/ready").status()).isEqualTo(200);
-        assertThat(api.get("/observe/metrics").status()).isEqualTo(200);
+        assertThat(admin.get("/observe/health/ready").status()).isEqualTo(200);
+        assertThat(admin.get("/observe/metrics").status()).isEqualTo(200);
         assertThat(api.get("/openapi").status()).isEqualTo(200);
         assertThat(api.get("/docs").status()).isIn(200, 301, 302, 303, 307, 308);
     }
@@ -280,7 +282,7 @@ class AuthenticationTest {
         api.get("/products");
         api.get("/products", "Authorization", bearer(token("products.write")));
 
-        String metrics = api.get("/observe/metrics", "Accept", "text/plain").body();
+        String metrics = admin.get("/observe/metrics", "Accept", "text/plain").body();
         for (Refusal reason : Refusal.values()) {
             assertThat(metrics).contains("auth_refused_total{reason=\"" + reason.label() + "\"");
         }
@@ -451,7 +453,7 @@ class AuthenticationTest {
 
             assertThat(unknown.status()).isEqualTo(401);
             assertThat(known.status()).as(known.body()).isEqualTo(200);
-            assertThat(api.get("/observe/health/ready").status()).isEqualTo(200);
+            assertThat(admin.get("/observe/health/ready").status()).isEqualTo(200);
         } finally {
             issuer.down(false);
         }
@@ -500,6 +502,7 @@ class AuthenticationTest {
             WebServer service = startService(broken, Map.of());
             try {
                 Api client = new Api(service.port());
+                Api clientAdmin = new Api(service.port(Main.ADMIN_SOCKET));
                 String token = rsaToken(rsa, claims(broken, "x", BOTH).build());
 
                 Api.Response refused = client.get("/products", "Authorization", bearer(token));
@@ -508,14 +511,14 @@ class AuthenticationTest {
                         value -> assertThat(Integer.parseInt(value)).isBetween(1, 2));
                 assertThat(refused.header("Content-Type")).hasValue("application/problem+json");
                 assertThat(refused.json().get("detail").asText()).contains("signing keys cannot be fetched");
-                Api.Response ready = client.get("/observe/health/ready");
+                Api.Response ready = clientAdmin.get("/observe/health/ready");
                 assertThat(ready.status()).isEqualTo(503);
                 assertThat(ready.body()).contains("signing-keys").contains("unavailable");
 
                 broken.down(false);
                 Thread.sleep(1100);
                 assertThat(client.get("/products", "Authorization", bearer(token)).status()).isEqualTo(200);
-                assertThat(client.get("/observe/health/ready").status()).isEqualTo(200);
+                assertThat(clientAdmin.get("/observe/health/ready").status()).isEqualTo(200);
             } finally {
                 service.stop();
             }

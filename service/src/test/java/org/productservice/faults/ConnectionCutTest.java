@@ -57,7 +57,7 @@ class ConnectionCutTest {
                     .allSatisfy(timed -> assertThat(timed.response().status()).isEqualTo(503));
 
             proxy.pass();
-            Api.Response ready = pollUntil200(api, "/observe/health/ready", Duration.ofSeconds(10));
+            Api.Response ready = pollUntil200(service.admin(), "/observe/health/ready", Duration.ofSeconds(10));
             assertThat(ready.json().path("status").asText()).isEqualTo("UP");
             for (int i = 0; i < 20; i++) {
                 Api.Response fetched = api.get("/products/" + ids.get(i % ids.size()));

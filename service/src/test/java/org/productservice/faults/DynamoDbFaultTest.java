@@ -63,20 +63,20 @@ class DynamoDbFaultTest {
         try (RunningService service = RunningService.start(proxy.endpoint(), SHIPPED_TIMEOUTS)) {
             Api api = service.api();
 
-            Api.Response ready = api.get("/observe/health/ready");
+            Api.Response ready = service.admin().get("/observe/health/ready");
             assertThat(ready.status()).as("ready while the engine is down: %s", ready).isEqualTo(503);
             assertThat(ready.json().path("status").asText()).isEqualTo("DOWN");
-            Api.Response live = api.get("/observe/health/live");
+            Api.Response live = service.admin().get("/observe/health/live");
             assertThat(live.status()).as("live while the engine is down: %s", live).isEqualTo(200);
             assertThat(live.json().path("status").asText()).isEqualTo("UP");
-            assertThat(api.get("/observe/health/started").status()).isEqualTo(503);
+            assertThat(service.admin().get("/observe/health/started").status()).isEqualTo(503);
             assertUnavailable(api.create(Api.json(Map.of("name", "early", "description", "engine down"))));
 
             proxy.pass();
             // The table bootstrap retries every second; give it a few rounds.
-            Api.Response readyAgain = pollUntil200(api, "/observe/health/ready", Duration.ofSeconds(15));
+            Api.Response readyAgain = pollUntil200(service.admin(), "/observe/health/ready", Duration.ofSeconds(15));
             assertThat(readyAgain.json().path("status").asText()).isEqualTo("UP");
-            assertThat(pollUntil200(api, "/observe/health/started", Duration.ofSeconds(5)).json().path("status").asText())
+            assertThat(pollUntil200(service.admin(), "/observe/health/started", Duration.ofSeconds(5)).json().path("status").asText())
                     .isEqualTo("UP");
             JsonNode created = api.createProduct("late", "engine came up after the service");
             Api.Response fetched = api.get("/products/" + created.path("id").asText());
@@ -100,7 +100,7 @@ class DynamoDbFaultTest {
             });
 
             long start = System.nanoTime();
-            Api.Response ready = api.get("/observe/health/ready");
+            Api.Response ready = service.admin().get("/observe/health/ready");
             Duration readyTime = Duration.ofNanos(System.nanoTime() - start);
             assertThat(ready.status()).as("ready with a slow engine: %s", ready).isEqualTo(503);
             // Two tables, each DescribeTable bounded by the health timeout.

@@ -43,6 +43,7 @@ class GracefulShutdownTest {
                                             "dynamodb.table.idempotency", "shutdown-idempotency-" + suffix);
         ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
         int port = freePort();
+        int adminPort = freePort();
         try (FaultProxy proxy = FaultProxy.start(engine);
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
             List<String> command = new ArrayList<>(List.of(
@@ -52,6 +53,7 @@ class GracefulShutdownTest {
                     "-Dlog.format=text",
                     "-Dserver.host=127.0.0.1",
                     "-Dserver.port=" + port,
+                    "-Dadmin.port=" + adminPort,
                     "-Ddynamodb.endpoint=" + proxy.endpoint(),
                     // A slow engine, not a broken one: no DynamoDB timeout may fire.
                     "-Ddynamodb.timeout.socket=PT10S",
@@ -64,7 +66,7 @@ class GracefulShutdownTest {
             try {
                 threads.execute(() -> readOutput(process, output));
                 Api api = new Api(port);
-                awaitReady(api, process, output);
+                awaitReady(new Api(adminPort), process, output);
 
                 proxy.delay(ENGINE_LATENCY);
                 proxy.clearRecords();

@@ -19,11 +19,13 @@ final class RunningService implements AutoCloseable {
     private final WebServer server;
     private final Config config;
     private final Api api;
+    private final Api admin;
 
     private RunningService(WebServer server, Config config) {
         this.server = server;
         this.config = config;
         this.api = new Api(server.port());
+        this.admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     /**
@@ -62,6 +64,19 @@ final class RunningService implements AutoCloseable {
 
     Api api() {
         return api;
+    }
+
+    /** The admin port: health and metrics. */
+    Api admin() {
+        return admin;
+    }
+
+    int adminPort() {
+        return server.port(Main.ADMIN_SOCKET);
+    }
+
+    WebServer server() {
+        return server;
     }
 
     int port() {

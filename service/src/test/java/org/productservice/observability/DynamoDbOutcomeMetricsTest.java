@@ -28,6 +28,7 @@ class DynamoDbOutcomeMetricsTest {
 
     private static WebServer server;
     private static Api api;
+    private static Api admin;
 
     @BeforeAll
     static void start() {
@@ -36,6 +37,7 @@ class DynamoDbOutcomeMetricsTest {
                 .build()
                 .start();
         api = new Api(server.port());
+        admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -52,9 +54,10 @@ class DynamoDbOutcomeMetricsTest {
                 assertThat(samples).containsKey("dynamodb_client_errors_total{operation=" + operation + ",type=" + type + "}");
             }
         }
-        // Nothing in this test run throttles or scans: these are the zero-initialised series.
-        assertThat(samples).containsEntry("dynamodb_client_errors_total{operation=DeleteItem,type=throttling}", 0.0)
-                .containsEntry("dynamodb_client_items_scanned_total{operation=Scan}", 0.0);
+        // The registry is the JVM's global one, shared with the other test classes of this fork, so
+        // the values may have moved; what matters for rate() is that the series exist before any event.
+        assertThat(samples).containsKey("dynamodb_client_items_scanned_total{operation=Scan}")
+                .containsKey("dynamodb_client_items_scanned_total{operation=Query}");
     }
 
     @Test
@@ -115,7 +118,7 @@ class DynamoDbOutcomeMetricsTest {
 
     /** The metrics endpoint's samples, keyed by name and sorted labels without quotes (Helidon's scope left out). */
     private static Map<String, Double> scrape() {
-        Api.Response metrics = api.get("/observe/metrics", "Accept", "text/plain");
+        Api.Response metrics = admin.get("/observe/metrics", "Accept", "text/plain");
         assertThat(metrics.status()).isEqualTo(200);
         Map<String, Double> samples = new TreeMap<>();
         for (String line : metrics.body().split("\n")) {

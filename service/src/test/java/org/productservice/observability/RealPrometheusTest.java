@@ -92,7 +92,7 @@ class RealPrometheusTest {
         try {
             int port = freePort();
             Files.writeString(dir.resolve("rules.yaml"), rulesForTest(), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("prometheus.yml"), config(service.port(), kubeStateMetrics.getAddress().getPort()),
+            Files.writeString(dir.resolve("prometheus.yml"), config(service.port(Main.ADMIN_SOCKET), kubeStateMetrics.getAddress().getPort()),
                               StandardCharsets.UTF_8);
             prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
                                             "--storage.tsdb.path=" + dir.resolve("data"),

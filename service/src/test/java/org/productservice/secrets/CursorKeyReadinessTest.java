@@ -44,9 +44,10 @@ class CursorKeyReadinessTest {
                     .build()
                     .start();
             Api api = new Api(server.port());
+            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
             try {
                 // The first read runs in the background; wait until it has been answered.
-                Api.Response down = await(api, response -> !"not read yet".equals(
+                Api.Response down = await(admin, response -> !"not read yet".equals(
                         check(response.json(), "cursor-key").path("data").path("state").asText()));
                 assertThat(down.status()).isEqualTo(503);
                 JsonNode key = check(down.json(), "cursor-key");
@@ -54,7 +55,7 @@ class CursorKeyReadinessTest {
                 assertThat(key.path("data").path("secret").asText()).isEqualTo(CursorKeySourceTest.ARN);
                 assertThat(key.path("data").path("state").asText()).contains("access denied", "secretsmanager:GetSecretValue");
                 // Liveness never depends on it: a restart would not help.
-                assertThat(api.get("/observe/health/live").status()).isEqualTo(200);
+                assertThat(admin.get("/observe/health/live").status()).isEqualTo(200);
                 // A page that needs a cursor cannot be signed yet: 503, never a cursor under another key.
                 api.createProduct("cursor-key", "one");
                 api.createProduct("cursor-key", "two");
@@ -65,7 +66,7 @@ class CursorKeyReadinessTest {
                 assertThat(unsigned.json().path("detail").asText()).contains("cursor signing key");
 
                 fake.deny(false);
-                Api.Response up = await(api, response -> response.status() == 200);
+                Api.Response up = await(admin, response -> response.status() == 200);
                 assertThat(up.status()).isEqualTo(200);
                 assertThat(check(up.json(), "cursor-key").path("data").path("state").asText()).isEqualTo("read");
                 assertThat(check(up.json(), "dynamodb").path("status").asText()).isEqualTo("UP");
@@ -80,7 +81,7 @@ class CursorKeyReadinessTest {
                 // Let the background read finish whatever happened above (it stops once it has the
                 // key), so that it does not outlive the fake server and retry for the rest of the run.
                 fake.deny(false);
-                await(api, response -> response.status() == 200);
+                await(admin, response -> response.status() == 200);
                 server.stop();
             }
         }

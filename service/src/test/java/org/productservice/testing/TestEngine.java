@@ -85,6 +85,7 @@ public final class TestEngine {
         values.put("dynamodb.table.products", "products-" + suffix);
         values.put("dynamodb.table.idempotency", "idempotency-" + suffix);
         values.put("server.port", "0");
+        values.put("admin.port", "0");
         values.put("server.host", "127.0.0.1");
         values.putAll(overrides);
         return Config.builder()

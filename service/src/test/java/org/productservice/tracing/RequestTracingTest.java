@@ -47,6 +47,7 @@ class RequestTracingTest {
     private static WebServer server;
     private static Config config;
     private static Api api;
+    private static Api admin;
 
     // Each test's requests continue a trace of their own: spans of earlier requests that end
     // late cannot be mistaken for this one's.
@@ -64,6 +65,7 @@ class RequestTracingTest {
         Tracing tracing = Tracing.create(TracingSettings.create(config), SPANS);
         server = WebServer.builder().update(builder -> Main.configure(builder, config, tracing)).build().start();
         api = new Api(server.port());
+        admin = new Api(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -270,8 +272,8 @@ class RequestTracingTest {
 
     @Test
     void healthProbesAndScrapesMakeNoSpans() throws Exception {
-        assertThat(api.get("/observe/health/ready", "traceparent", traceparent).status()).isEqualTo(200);
-        assertThat(api.get("/observe/metrics", "traceparent", traceparent).status()).isEqualTo(200);
+        assertThat(admin.get("/observe/health/ready", "traceparent", traceparent).status()).isEqualTo(200);
+        assertThat(admin.get("/observe/metrics", "traceparent", traceparent).status()).isEqualTo(200);
         api.get("/products/00000000-0000-0000-0000-000000000001", "traceparent", traceparent);
         // The product request's spans arrive; none of the observe requests made any.
         assertThat(awaitSpans(2)).extracting(SpanData::getName)

@@ -1,0 +1,61 @@
+package org.productservice.server;
+
+import java.util.List;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.Status;
+import io.helidon.webserver.ConnectionContext;
+import io.helidon.webserver.http1.Http1ConnectionListener;
+
+/**
+ * Several HTTP/1 listeners as one, each called in order.
+ *
+ * <p>Why ours: when an {@code Http1Config} holds more than one send (or receive) listener,
+ * Helidon 4.5.0 combines them with {@code Http1ConnectionListener.create(list)}, whose composite
+ * overrides none of the callbacks: a second listener silently switches off the first (and
+ * itself). Register exactly one listener per direction, this one.
+ */
+public final class Http1Listeners implements Http1ConnectionListener {
+    private final List<Http1ConnectionListener> listeners;
+
+    private Http1Listeners(List<Http1ConnectionListener> listeners) {
+        this.listeners = listeners;
+    }
+
+    /**
+     * Combines listeners.
+     *
+     * @param listeners the listeners, called in this order
+     * @return one listener calling them all
+     */
+    public static Http1ConnectionListener of(Http1ConnectionListener... listeners) {
+        return new Http1Listeners(List.of(listeners));
+    }
+
+    @Override
+    public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
+        listeners.forEach(listener -> listener.prologue(ctx, prologue));
+    }
+
+    @Override
+    public void headers(ConnectionContext ctx, Headers headers) {
+        listeners.forEach(listener -> listener.headers(ctx, headers));
+    }
+
+    @Override
+    public void status(ConnectionContext ctx, Status status) {
+        listeners.forEach(listener -> listener.status(ctx, status));
+    }
+
+    @Override
+    public void data(ConnectionContext ctx, BufferData data) {
+        listeners.forEach(listener -> listener.data(ctx, data));
+    }
+
+    @Override
+    public void data(ConnectionContext ctx, byte[] bytes, int offset, int length) {
+        listeners.forEach(listener -> listener.data(ctx, bytes, offset, length));
+    }
+}

@@ -1,0 +1,78 @@
+package org.productservice.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.UnknownHostException;
+import java.time.Duration;
+
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.webserver.WebServer;
+
+/**
+ * Liveness of the API listener, checked from the admin port: UP only while the API port accepts a
+ * TCP connection.
+ *
+ * <p>Why: when {@code accept()} fails (for example with "Too many open files"), Helidon 4.5.0's
+ * listener logs "this server socket is terminating now", closes its port and never listens again,
+ * while the JVM and the admin port live on. Health served on a separate port would then hide a
+ * dead API from Kubernetes; this check makes the liveness probe fail instead, and the pod is
+ * restarted. The connection is opened and closed at once, before any byte is sent.
+ */
+public final class ListenerLiveness implements HealthCheck {
+    private final String host;
+    private final Duration timeout;
+    private volatile int port;
+
+    /**
+     * Creates the check.
+     *
+     * @param bindHost the API listener's host ({@code 0.0.0.0} and {@code ::} are checked on loopback)
+     * @param timeout  how long a connect may take
+     */
+    public ListenerLiveness(String bindHost, Duration timeout) {
+        this.host = bindHost;
+        this.timeout = timeout;
+    }
+
+    void started(WebServer server) {
+        started(server.port());
+    }
+
+    void started(int listenerPort) {
+        this.port = listenerPort;
+    }
+
+    @Override
+    public HealthCheckType type() {
+        return HealthCheckType.LIVENESS;
+    }
+
+    @Override
+    public String name() {
+        return "api-listener";
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        int current = port;
+        if (current == 0) {
+            return HealthCheckResponse.builder().status(false).detail("listener", "not started").build();
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address(), current), (int) timeout.toMillis());
+            return HealthCheckResponse.builder().status(true).build();
+        } catch (IOException e) {
+            return HealthCheckResponse.builder().status(false).detail("listener", "port " + current + " does not accept: "
+                    + e.getMessage()).build();
+        }
+    }
+
+    private InetAddress address() throws UnknownHostException {
+        InetAddress bound = InetAddress.getByName(host);
+        return bound.isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : bound;
+    }
+}

@@ -1,0 +1,34 @@
+package org.productservice.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+
+import io.helidon.health.HealthCheckResponse;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The API-listener liveness check against a real listening socket, then the same port closed. */
+class ListenerLivenessTest {
+
+    @Test
+    void upWhileThePortAcceptsAndDownOnceTheListenerIsGone() throws IOException {
+        ListenerLiveness check = new ListenerLiveness("0.0.0.0", Duration.ofMillis(500));
+        assertThat(check.call().status()).as("before the server started").isEqualTo(HealthCheckResponse.Status.DOWN);
+
+        int port;
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            port = listener.getLocalPort();
+            check.started(port);
+            HealthCheckResponse up = check.call();
+            assertThat(up.status()).isEqualTo(HealthCheckResponse.Status.UP);
+            assertThat(up.details()).isEmpty();
+        }
+        HealthCheckResponse down = check.call();
+        assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
+        assertThat(String.valueOf(down.details().get("listener"))).startsWith("port " + port + " does not accept");
+    }
+}
