@@ -32,7 +32,8 @@ PORT_BASE="${PORT_BASE:-18150}"
 # How long the engine holds the requests in flight at SIGTERM: below the service's DynamoDB attempt
 # timeout (dynamodb.timeout.attempt, 1.5 s), so they run with the Deployment's settings and succeed.
 HOLD_MS="${HOLD_MS:-1000}"
-# Where health and metrics are served: the API port today. OBSERVE_PORT may name another listener.
+# Where health and metrics are served: the admin listener (admin.port, ADMIN_PORT in the container),
+# on a free port picked below unless OBSERVE_PORT names one.
 READY_PATH="${READY_PATH:-/observe/health/ready}"
 METRICS_PATH="${METRICS_PATH:-/observe/metrics}"
 OBSERVE_PORT="${OBSERVE_PORT:-}"
@@ -67,7 +68,7 @@ next_port() { local p="$1"; while ! port_free "$p"; do p=$((p + 1)); done; echo 
 engine_port="$(next_port "$PORT_BASE")"
 proxy_port="$(next_port $((engine_port + 1)))"
 port="$(next_port $((proxy_port + 1)))"
-observe_port="${OBSERVE_PORT:-$port}"
+observe_port="${OBSERVE_PORT:-$(next_port $((port + 1)))}"
 base="http://127.0.0.1:$port"
 observe="http://127.0.0.1:$observe_port"
 work="$(mktemp -d)"
@@ -106,7 +107,8 @@ log "building $IMAGE:$TAG with $engine"
 previous_id="$("${ENG[@]}" image inspect --format '{{.Id}}' "$IMAGE:$TAG" 2>/dev/null || true)"
 t0="$(now)"
 # The AOT training run serves on a port of the build container, which is the host's here.
-"${ENG[@]}" build "${BUILD_FLAGS[@]}" "${build_args[@]}" --build-arg TRAINING_PORT="$(next_port $((port + 1)))" -f service/Dockerfile -t "$IMAGE:$TAG" . >"$work/build.log" 2>&1 \
+"${ENG[@]}" build "${BUILD_FLAGS[@]}" "${build_args[@]}" --build-arg TRAINING_PORT="$(next_port $((observe_port + 1)))" \
+  --build-arg TRAINING_ADMIN_PORT="$(next_port $((observe_port + 2)))" -f service/Dockerfile -t "$IMAGE:$TAG" . >"$work/build.log" 2>&1 \
   || { tail -40 "$work/build.log" >&2; fail "image build failed"; }
 build_seconds="$(elapsed "$t0" "$(now)")"
 # The image this run replaced would stay behind untagged, one per code change; the build cache stays.
@@ -142,7 +144,7 @@ start() {
     --read-only --tmpfs /tmp:rw,size=64m,mode=1777 \
     --user 10001:10001 --cap-drop=ALL --security-opt no-new-privileges \
     --memory "$MEMORY" --memory-swap "$MEMORY" \
-    -e SERVER_PORT="$port" -e DYNAMODB_ENDPOINT="http://127.0.0.1:$proxy_port" -e DYNAMODB_REGION=us-east-1 \
+    -e SERVER_PORT="$port" -e ADMIN_PORT="$observe_port" -e DYNAMODB_ENDPOINT="http://127.0.0.1:$proxy_port" -e DYNAMODB_REGION=us-east-1 \
     -e DYNAMODB_AUTOCREATE=true -e LOG_FORMAT=text -e JDK_JAVA_OPTIONS="$opts" "${EXTRA_ENV[@]/#/-e}" \
     "$IMAGE:$TAG" >/dev/null
   while [ "$(elapsed "$t0" "$(now)" | cut -d. -f1)" -lt "$READY_TIMEOUT" ]; do

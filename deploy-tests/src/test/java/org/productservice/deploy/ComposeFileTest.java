@@ -91,6 +91,10 @@ class ComposeFileTest {
         assertThat(published("product-service", port)).isEqualTo(8080);
         assertThat(published("dynamodb", URI.create(environment("product-service").get("DYNAMODB_ENDPOINT")).getPort())).isEqualTo(8000);
         assertThat(published("dynamodb-admin", Integer.parseInt(environment("dynamodb-admin").get("PORT")))).isEqualTo(8001);
+        // Health and metrics: the admin listener, on this machine only (the image's HEALTHCHECK uses it inside).
+        assertThat(published("product-service", Repository.adminPort())).isEqualTo(Repository.adminPort());
+        assertThat(ports("product-service")).filteredOn(p -> ((Number) p.get("target")).intValue() == Repository.adminPort())
+                .singleElement().satisfies(p -> assertThat(p).containsEntry("host_ip", "127.0.0.1"));
     }
 
     @Test
