@@ -65,6 +65,8 @@ final class Chromium {
                               "--disable-background-networking",
                               "--disable-component-update",
                               "--disable-sync");
+        // Console messages (e.g. Content-Security-Policy refusals) stay readable by the tests.
+        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(driver.get().toFile())
                 .usingAnyFreePort()
