@@ -1,5 +1,6 @@
 package org.productservice.browser;
 
+import java.net.URI;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -8,6 +9,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,6 +55,24 @@ class SwaggerUiTest {
         // Every asset and the document itself came from the service: the page works offline.
         assertThat(page.requestedUrls()).isNotEmpty()
                 .allSatisfy(url -> assertThat(url).startsWith(stack.service().toString() + "/"));
+    }
+
+    @Test
+    void underAHostNameOtherThanLoopbackThePageStillLoadsNothingFromElsewhere() {
+        // Swagger UI skips its online validator badge (an image from validator.swagger.io, sent the
+        // document's URL) only on localhost; behind a load balancer it would be loaded, or refused
+        // by the page's Content-Security-Policy.
+        URI named = URI.create("http://" + Chromium.OTHER_HOST + ":" + stack.service().getPort());
+        SwaggerUi namedPage = new SwaggerUi(browser, named);
+        Chromium.console(browser);
+
+        namedPage.open();
+        Chromium.screenshot(browser, "swagger-other-host");
+
+        assertThat(namedPage.renderedOperations()).isNotEmpty();
+        assertThat(namedPage.requestedUrls()).isNotEmpty().allSatisfy(url -> assertThat(url).startsWith(named + "/"));
+        assertThat(browser.findElements(By.cssSelector("img[alt='Online validator badge'], img[alt='Error']"))).isEmpty();
+        assertThat(Chromium.console(browser)).noneSatisfy(message -> assertThat(message).contains("Content Security Policy"));
     }
 
     @Test
