@@ -53,8 +53,9 @@ final class SwaggerUi {
      * @param body the response body shown
      * @param requestUrl the URL the page called
      * @param headers the response headers shown, names in lower case as Swagger UI prints them
+     * @param curl the equivalent curl command the page shows: the request's headers as sent
      */
-    record Shown(int status, String body, String requestUrl, Map<String, String> headers) {
+    record Shown(int status, String body, String requestUrl, Map<String, String> headers, String curl) {
     }
 
     /** Opens /docs and waits until the document's operations are rendered. */
@@ -113,7 +114,8 @@ final class SwaggerUi {
             int colon = text.indexOf(':');
             headers.put(text.substring(0, colon).strip(), text.substring(colon + 1).strip());
         }
-        return new Shown(Integer.parseInt(status.getText().strip()), shownBody, requestUrl, headers);
+        String curl = operation.findElement(By.cssSelector(".responses-wrapper .curl")).getText();
+        return new Shown(Integer.parseInt(status.getText().strip()), shownBody, requestUrl, headers, curl);
     }
 
     /**

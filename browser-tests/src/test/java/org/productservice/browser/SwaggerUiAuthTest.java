@@ -61,14 +61,16 @@ class SwaggerUiAuthTest {
 
         assertThat(listed.status()).as("shown: %s", listed).isEqualTo(401);
         assertThat(listed.requestUrl()).isEqualTo(stack.service() + "/products?order=desc&limit=20");
+        assertThat(listed.curl()).doesNotContainIgnoringCase("authorization");
         assertThat(listed.headers()).containsEntry("www-authenticate", CHALLENGE)
                 .containsEntry("content-type", "application/problem+json");
         JsonNode problem = JSON.readTree(listed.body());
         assertThat(fieldNames(problem)).containsExactlyInAnyOrder("type", "title", "status", "detail", "instance", "request_id");
+        assertThat(problem.path("type").asText()).isEqualTo("about:blank");
         assertThat(problem.path("status").asInt()).isEqualTo(401);
         assertThat(problem.path("title").asText()).isEqualTo("Unauthorized");
         assertThat(problem.path("instance").asText()).isEqualTo("/products");
-        assertThat(problem.path("detail").asText()).contains("bearer token is required");
+        assertThat(problem.path("detail").asText()).isEqualTo("A bearer token is required: send Authorization: Bearer <access token>.");
         assertThat(problem.path("request_id").asText()).isEqualTo(listed.headers().get("x-request-id")).isNotBlank();
         // The console channel the CSP check of the dialog relies on does report: here the refused call.
         assertThat(console()).anySatisfy(message -> assertThat(message).contains("/products", "401"));
@@ -77,7 +79,8 @@ class SwaggerUiAuthTest {
     @Test
     void aTokenWithBothScopesAuthorizedInTheDialogCreatesAndReadsAProduct() throws Exception {
         page.open();
-        page.authorize(SCHEME, issuer.token("browser-user", "products.read products.write"), "swagger-auth-dialog");
+        String token = issuer.token("browser-user", "products.read products.write");
+        page.authorize(SCHEME, token, "swagger-auth-dialog");
         assertThat(page.authorized()).isTrue();
         // The dialog works under /docs's Content-Security-Policy: nothing was refused.
         assertThat(cspViolations()).isEmpty();
@@ -87,6 +90,8 @@ class SwaggerUiAuthTest {
         Chromium.screenshot(browser, "swagger-auth-create");
         assertThat(created.status()).as("shown: %s", created).isEqualTo(201);
         assertThat(created.requestUrl()).isEqualTo(stack.service() + "/products");
+        // The token typed into the dialog is what the page sent.
+        assertThat(created.curl()).contains("Authorization: Bearer " + token);
         JsonNode product = JSON.readTree(created.body());
         assertThat(product.path("name").asText()).isEqualTo("Desk");
         assertThat(product.path("description").asText()).isEqualTo("created with a token");
