@@ -17,6 +17,8 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 
 /**
  * Headless Chromium from the system packages (Debian: chromium, chromium-driver), with no network
@@ -31,6 +33,8 @@ final class Chromium {
     private static final System.Logger LOGGER = System.getLogger(Chromium.class.getName());
     private static final List<String> BROWSERS = List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome");
     private static final List<String> DRIVERS = List.of("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver");
+    /** A host name (reserved .test domain) that resolves to this machine inside the browser only. */
+    static final String OTHER_HOST = "docs.product-service.test";
     private static final Path SCREENSHOTS = Path.of(System.getProperty("screenshots.dir", "target/screenshots"));
 
     private Chromium() {
@@ -60,11 +64,16 @@ final class Chromium {
                               "--disable-dev-shm-usage",    // containers often have a tiny /dev/shm
                               "--window-size=1400,2400",
                               "--proxy-server=http://127.0.0.1:9",
-                              "--proxy-bypass-list=localhost;127.0.0.1;[::1]",
+                              "--proxy-bypass-list=localhost;127.0.0.1;[::1];" + OTHER_HOST,
+                              // A name that is not the loopback's, for pages that behave differently on
+                              // localhost (Swagger UI's online validator); still this machine.
+                              "--host-resolver-rules=MAP " + OTHER_HOST + " 127.0.0.1",
                               "--no-first-run",
                               "--disable-background-networking",
                               "--disable-component-update",
                               "--disable-sync");
+        // Console messages (e.g. Content-Security-Policy refusals) stay readable by the tests.
+        options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(driver.get().toFile())
                 .usingAnyFreePort()
@@ -88,6 +97,17 @@ final class Chromium {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * What the pages printed to the console since the last call, e.g. Content-Security-Policy
+     * refusals and failed loads.
+     *
+     * @param driver the browser
+     * @return the messages
+     */
+    static List<String> console(WebDriver driver) {
+        return driver.manage().logs().get(LogType.BROWSER).getAll().stream().map(LogEntry::getMessage).toList();
     }
 
     private static Optional<Path> firstExisting(List<String> candidates, String variable) {

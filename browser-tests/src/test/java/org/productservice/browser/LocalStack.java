@@ -36,6 +36,7 @@ final class LocalStack implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final ConcurrentLinkedQueue<String> output = new ConcurrentLinkedQueue<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final String bearerToken;
     private String engineEndpoint;
     private URI service;
     private URI admin;
@@ -47,7 +48,19 @@ final class LocalStack implements AutoCloseable {
      * @return the running stack
      */
     static LocalStack start(Map<String, String> settings) {
-        LocalStack stack = new LocalStack();
+        return start(settings, null);
+    }
+
+    /**
+     * Starts the engine and the service, and calls it with a token: with auth on, the readiness
+     * probe (a page of products) and {@link #call} need one, like any client.
+     *
+     * @param settings extra service settings (config keys), e.g. the auth issuer and key set
+     * @param bearerToken sent as {@code Authorization: Bearer} on every call; null sends none
+     * @return the running stack
+     */
+    static LocalStack start(Map<String, String> settings, String bearerToken) {
+        LocalStack stack = new LocalStack(bearerToken);
         try {
             stack.startEngine();
             stack.startService(settings);
@@ -56,6 +69,10 @@ final class LocalStack implements AutoCloseable {
             stack.close();
             throw e;
         }
+    }
+
+    private LocalStack(String bearerToken) {
+        this.bearerToken = bearerToken;
     }
 
     /** @return the service's base URI, e.g. http://127.0.0.1:41234 */
@@ -73,7 +90,7 @@ final class LocalStack implements AutoCloseable {
                                                 "AWS_ACCESS_KEY_ID", "local", "AWS_SECRET_ACCESS_KEY", "local"));
             launch("dynamodb-admin", builder);
             admin = URI.create("http://127.0.0.1:" + port);
-            awaitOk(admin.resolve("/api/tables"), "dynamodb-admin");
+            awaitOk(admin.resolve("/api/tables"), "dynamodb-admin", null);
         }
         return admin;
     }
@@ -90,6 +107,9 @@ final class LocalStack implements AutoCloseable {
     HttpResponse<String> call(String method, String path, String json) {
         HttpRequest.Builder request = HttpRequest.newBuilder(service.resolve(path)).timeout(Duration.ofSeconds(10))
                 .header("Accept", "application/json");
+        if (bearerToken != null) {
+            request.header("Authorization", "Bearer " + bearerToken);
+        }
         if (json == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
@@ -149,7 +169,7 @@ final class LocalStack implements AutoCloseable {
         launch("service", new ProcessBuilder(command));
         service = URI.create("http://127.0.0.1:" + port);
         // A page of products proves the API and its tables work, whichever port health is served on.
-        awaitOk(service.resolve("/products?limit=1"), "product-service");
+        awaitOk(service.resolve("/products?limit=1"), "product-service", bearerToken);
     }
 
     private Process launch(String name, ProcessBuilder builder) {
@@ -173,12 +193,15 @@ final class LocalStack implements AutoCloseable {
         return process;
     }
 
-    private void awaitOk(URI uri, String name) {
+    private void awaitOk(URI uri, String name, String token) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build(),
-                                                        HttpResponse.BodyHandlers.discarding());
+                HttpRequest.Builder probe = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2));
+                if (token != null) {
+                    probe.header("Authorization", "Bearer " + token);
+                }
+                HttpResponse<Void> response = http.send(probe.build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return;
                 }

@@ -41,10 +41,13 @@ public final class ApiDocs {
     static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             + "img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; "
             + "frame-ancestors 'none'";
+    // validatorUrl "none": on any host but localhost Swagger UI would otherwise load a badge image
+    // from validator.swagger.io, sending it the document's URL; the CSP refuses it anyway.
     private static final String INITIALIZER = """
             window.onload = function () {
               window.ui = SwaggerUIBundle({
                 url: "/openapi",
+                validatorUrl: "none",
                 dom_id: "#swagger-ui",
                 deepLinking: true,
                 presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
