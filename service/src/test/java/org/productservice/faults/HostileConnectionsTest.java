@@ -71,7 +71,8 @@ class HostileConnectionsTest {
     void stop() {
         logs.close();
         service.close();
-        assertThat(logs.severe()).as("SEVERE log lines").isEmpty();
+        assertThat(logs.severe()).as("SEVERE log lines: %s", logs.severe().stream()
+                .map(r -> r.getLoggerName() + ": " + r.getMessage()).toList()).isEmpty();
         assertThat(logs.withStackTraces()).as("log lines with a stack trace").isEmpty();
     }
 
