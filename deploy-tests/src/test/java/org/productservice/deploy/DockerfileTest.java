@@ -91,13 +91,14 @@ class DockerfileTest {
     }
 
     @Test
-    void healthcheckProbesTheReadinessEndpointOnTheServicePort() {
+    void healthcheckProbesTheReadinessEndpointOnTheAdminPort() {
         List<String> healthchecks = finalStage().stream().filter(i -> i.startsWith("HEALTHCHECK ")).toList();
         assertThat(healthchecks).singleElement().satisfies(h -> assertThat(h).contains("\"" + Repository.healthPath("ready") + "\""));
-        Matcher port = Pattern.compile("SERVER_PORT:-(\\d+)").matcher(Repository.read("service/docker/healthcheck.sh"));
-        assertThat(port.find()).as("healthcheck.sh default port").isTrue();
-        assertThat(Integer.parseInt(port.group(1))).isEqualTo(Repository.serverPort());
-        assertThat(finalStage()).contains("EXPOSE " + Repository.serverPort());
+        // Health lives on the admin listener only: healthcheck.sh sends /observe/* paths there.
+        Matcher port = Pattern.compile("ADMIN_PORT:-(\\d+)").matcher(Repository.read("service/docker/healthcheck.sh"));
+        assertThat(port.find()).as("healthcheck.sh default admin port").isTrue();
+        assertThat(Integer.parseInt(port.group(1))).isEqualTo(Repository.adminPort());
+        assertThat(finalStage()).contains("EXPOSE " + Repository.serverPort() + " " + Repository.adminPort());
     }
 
     @Test
