@@ -25,7 +25,7 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
  * stops a retry from starting once the deadline has passed.
  */
 public final class DeadlineInterceptor implements ExecutionInterceptor {
-    /** Shortest timeout handed to the SDK; a call with less left is refused before it is sent. */
+    /** Shortest timeout handed to the SDK, which takes whole milliseconds and reads 0 as no timeout at all. */
     private static final Duration AT_LEAST = Duration.ofMillis(1);
 
     private final Duration callTimeout;
@@ -48,7 +48,8 @@ public final class DeadlineInterceptor implements ExecutionInterceptor {
         }
         Duration remaining = budget.get().remaining();
         Duration own = aws.overrideConfiguration().flatMap(AwsRequestOverrideConfiguration::apiCallTimeout).orElse(callTimeout);
-        if (remaining.compareTo(own) >= 0) {
+        if (remaining.compareTo(own) >= 0 || !remaining.isPositive()) {
+            // Nothing left: the call is refused in beforeTransmission, with a message that says why.
             return request;
         }
         AwsRequestOverrideConfiguration override = aws.overrideConfiguration()

@@ -46,9 +46,14 @@ public final class RequestDeadline implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         Budget budget = new Budget(deadline.toNanos());
         req.context().register(budget);
+        within(budget, chain::proceed);
+    }
+
+    /** Runs work with the budget as this thread's; removed afterwards whatever happens. */
+    static void within(Budget budget, Runnable work) {
         CURRENT.set(budget);
         try {
-            chain.proceed();
+            work.run();
         } finally {
             CURRENT.remove();
         }
