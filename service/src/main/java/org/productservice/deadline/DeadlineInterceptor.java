@@ -48,8 +48,12 @@ public final class DeadlineInterceptor implements ExecutionInterceptor {
         }
         Duration remaining = budget.get().remaining();
         Duration own = aws.overrideConfiguration().flatMap(AwsRequestOverrideConfiguration::apiCallTimeout).orElse(callTimeout);
-        if (remaining.compareTo(own) >= 0 || !remaining.isPositive()) {
-            // Nothing left: the call is refused in beforeTransmission, with a message that says why.
+        if (remaining.compareTo(own) >= 0) {
+            return request;
+        }
+        if (!remaining.isPositive()) {
+            // Refused in beforeTransmission, with a message that names the deadline; a 1 ms timer
+            // here could fire first and hide it behind the SDK's generic timeout message.
             return request;
         }
         AwsRequestOverrideConfiguration override = aws.overrideConfiguration()
