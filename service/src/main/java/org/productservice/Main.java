@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import io.helidon.common.concurrency.limits.FixedLimit;
 import io.helidon.common.socket.SocketOptions;
@@ -32,6 +33,8 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 import org.productservice.auth.AuthSettings;
 import org.productservice.auth.Authentication;
 import org.productservice.auth.Principal;
+import org.productservice.deadline.DeadlineInterceptor;
+import org.productservice.deadline.RequestDeadline;
 import org.productservice.docs.ApiDocs;
 import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbHealthCheck;
@@ -179,7 +182,9 @@ public final class Main {
 
         JvmMetrics.bind(registry);
         DynamoDbMetrics dynamoDbMetrics = new DynamoDbMetrics(registry);
-        DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics, tracing.dynamoDbInterceptors());
+        // The deadline first: a call it refuses is never counted as an attempt by the spans.
+        DynamoDbClient client = DynamoDbClients.create(dynamoDb, dynamoDbMetrics, Stream.concat(
+                Stream.of(new DeadlineInterceptor(dynamoDb.apiCallTimeout())), tracing.dynamoDbInterceptors().stream()).toList());
         TableBootstrap bootstrap = new TableBootstrap(client, dynamoDb);
         bootstrap.start();
         Optional<CursorKeySource> cursorKey = cursorKey(config);
@@ -206,7 +211,8 @@ public final class Main {
                 .routing(routing -> {
                     ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
                     routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf),
-                            List.of(apiGuard.lifecycle(), faults, new RawPaths()), errors, authentication, productService, docs);
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new RequestDeadline(limits.deadline())),
+                            errors, authentication, productService, docs);
                     faults.registerErrors(routing);
                 });
     }
@@ -259,7 +265,8 @@ public final class Main {
      *
      * @param routing        routing builder
      * @param observer       request id, access log and request metrics
-     * @param transport      connection faults and raw-path checks, after the observer so that it records their outcome
+     * @param transport      connection faults, raw-path checks and the request deadline, after the observer so
+     *                       that it records their outcome
      * @param errors         exception-to-problem mapping
      * @param authentication bearer-token check in front of the API, if on
      * @param productService the Product API
@@ -333,9 +340,10 @@ public final class Main {
      * @param queueWait     longest wait for a slot before a 503
      * @param shutdownGrace how long in-flight requests may finish after SIGTERM
      * @param retryAfter    Retry-After of 503 answers
+     * @param deadline      time all the DynamoDB calls of one request may take together
      */
     record ServerLimits(long bodyBytes, int headerBytes, int concurrency, int queue, Duration queueWait,
-                        Duration shutdownGrace, Duration retryAfter) {
+                        Duration shutdownGrace, Duration retryAfter, Duration deadline) {
         static ServerLimits create(Config config) {
             ServerLimits limits = new ServerLimits(
                     config.get("limits.body").asLong().orElse(65_536L),
@@ -344,10 +352,14 @@ public final class Main {
                     config.get("limits.queue").asInt().orElse(128),
                     config.get("limits.wait").as(Duration.class).orElse(Duration.ofMillis(500)),
                     config.get("shutdown.grace").as(Duration.class).orElse(Duration.ofSeconds(20)),
-                    config.get("errors.retry.after").as(Duration.class).orElse(Duration.ofSeconds(1)));
+                    config.get("errors.retry.after").as(Duration.class).orElse(Duration.ofSeconds(1)),
+                    config.get("limits.deadline").as(Duration.class).orElse(Duration.ofSeconds(5)));
             if (limits.bodyBytes < 1 || limits.headerBytes < 1024 || limits.concurrency < 1 || limits.queue < 0) {
                 throw new IllegalArgumentException("limits.body and limits.concurrency must be positive, limits.headers "
                                                            + "at least 1024 and limits.queue not negative");
+            }
+            if (limits.deadline.isNegative() || limits.deadline.isZero()) {
+                throw new IllegalArgumentException("limits.deadline (LIMITS_DEADLINE) must be positive");
             }
             return limits;
         }

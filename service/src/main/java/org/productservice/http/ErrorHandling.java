@@ -12,6 +12,8 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import org.productservice.deadline.RequestDeadline;
+
 import software.amazon.awssdk.core.exception.SdkException;
 
 /**
@@ -58,10 +60,12 @@ public final class ErrorHandling {
     private void storage(ServerRequest req, ServerResponse res, SdkException e) {
         StorageFailures.Failure failure = storageFailures.classify(e);
         if (failure.transientFailure()) {
-            log(req, Level.WARNING, "DynamoDB unavailable (" + failure.reason() + "): " + e.getMessage(), null);
+            // A call cut short because the request's time was used up: say so, it is not DynamoDB's own timeout.
+            String reason = RequestDeadline.passed(req) ? "request deadline" : failure.reason();
+            log(req, Level.WARNING, "DynamoDB unavailable (" + reason + "): " + e.getMessage(), null);
             res.header(HeaderNames.RETRY_AFTER, Long.toString(storageFailures.retryAfter().toSeconds()));
             Problems.send(req, res, Status.SERVICE_UNAVAILABLE_503,
-                          "The product store is unavailable (" + failure.reason() + "). Retry later.", List.of());
+                          "The product store is unavailable (" + reason + "). Retry later.", List.of());
         } else {
             unexpected(req, res, e);
         }
