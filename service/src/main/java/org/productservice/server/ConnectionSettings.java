@@ -2,6 +2,7 @@ package org.productservice.server;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 
@@ -22,6 +23,10 @@ import io.helidon.config.Config;
 public record ConnectionSettings(int max, Duration head, Duration body, Duration idle) {
     /** File descriptors kept free for everything but client connections: jars, logs, the DynamoDB pool. */
     static final int FD_RESERVE = 512;
+    /** The API's cap when the open-files limit allows it: about 41 MB of heap (20.5 KB a connection, measured). */
+    static final int DEFAULT_MAX = 2000;
+    private static final int MIN_DEFAULT = 64;
+    private static final System.Logger LOGGER = System.getLogger(ConnectionSettings.class.getName());
 
     /**
      * Reads the API listener's limits from {@code connections.*}.
@@ -31,10 +36,35 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
      */
     public static ConnectionSettings api(Config config) {
         Config c = config.get("connections");
-        return create("connections", c.get("max").asInt().orElse(2000),
+        int max = c.get("max").asInt().asOptional()
+                .orElseGet(() -> defaultMax(openFilesLimit(), admin(config).max()));
+        return create("connections", max,
                       c.get("timeout.head").as(Duration.class).orElse(Duration.ofSeconds(10)),
                       c.get("timeout.body").as(Duration.class).orElse(Duration.ofSeconds(20)),
                       c.get("timeout.idle").as(Duration.class).orElse(Duration.ofSeconds(30)));
+    }
+
+    /**
+     * The API's cap when {@code connections.max} is not set: {@value #DEFAULT_MAX}, or less where
+     * the open-files limit is lower (containers often get {@code ulimit -n} 1024), so that the
+     * default always fits; an explicit value that does not fit stops the start instead.
+     *
+     * @param openFiles the process's open-files limit, or empty where it cannot be read
+     * @param adminMax  the admin listener's cap
+     * @return the cap
+     */
+    static int defaultMax(OptionalLong openFiles, int adminMax) {
+        if (openFiles.isEmpty() || openFiles.getAsLong() >= DEFAULT_MAX + adminMax + FD_RESERVE) {
+            return DEFAULT_MAX;
+        }
+        long fitting = openFiles.getAsLong() - adminMax - FD_RESERVE;
+        if (fitting < MIN_DEFAULT) {
+            throw new IllegalArgumentException("the open-files limit (ulimit -n = " + openFiles.getAsLong() + ") leaves room for "
+                                                       + "fewer than " + MIN_DEFAULT + " connections: raise it");
+        }
+        LOGGER.log(System.Logger.Level.WARNING, "connections.max defaults to " + fitting + " here, not " + DEFAULT_MAX
+                + ": the open-files limit is " + openFiles.getAsLong() + " (ulimit -n); raise it, or set CONNECTIONS_MAX");
+        return (int) fitting;
     }
 
     /**
@@ -70,14 +100,19 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
      * @param admin the admin listener
      */
     public static void checkFileDescriptors(ConnectionSettings api, ConnectionSettings admin) {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
-            long limit = os.getMaxFileDescriptorCount();
-            if (api.max + admin.max + FD_RESERVE > limit) {
-                throw new IllegalStateException("connections.max (CONNECTIONS_MAX=" + api.max + ") plus admin.connections ("
-                                                        + admin.max + ") plus " + FD_RESERVE
-                                                        + " must stay below the open-files limit (ulimit -n = " + limit + ")");
-            }
+        OptionalLong limit = openFilesLimit();
+        if (limit.isPresent() && api.max + admin.max + FD_RESERVE > limit.getAsLong()) {
+            throw new IllegalArgumentException("connections.max (CONNECTIONS_MAX=" + api.max + ") plus admin.connections ("
+                                                       + admin.max + ") plus " + FD_RESERVE
+                                                       + " must stay below the open-files limit (ulimit -n = "
+                                                       + limit.getAsLong() + ")");
         }
+    }
+
+    private static OptionalLong openFilesLimit() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os
+                ? OptionalLong.of(os.getMaxFileDescriptorCount())
+                : OptionalLong.empty();
     }
 
     /** How often the watchdog looks at the connections: a tenth of the shortest timeout, 50 ms to 1 s. */
