@@ -3,6 +3,8 @@
 # runs it (read-only root with a writable /tmp, uid 10001, every capability dropped, no privilege
 # escalation, the 640 MiB memory limit), against a local engine (dynalite) on this machine. Checks,
 # each failing the run:
+#   - without its production settings (cursor key, token issuer and audience) the image refuses
+#     to start, naming API_CURSOR_SECRET; the runs below use the local overlay's settings;
 #   - ready within READY_TIMEOUT seconds of `run`;
 #   - the README's curl flow: create, read (and 304), conditional update (and 412), list, delete;
 #   - the metrics endpoint;
@@ -145,7 +147,8 @@ start() {
     --user 10001:10001 --cap-drop=ALL --security-opt no-new-privileges \
     --memory "$MEMORY" --memory-swap "$MEMORY" \
     -e SERVER_PORT="$port" -e ADMIN_PORT="$observe_port" -e DYNAMODB_ENDPOINT="http://127.0.0.1:$proxy_port" -e DYNAMODB_REGION=us-east-1 \
-    -e DYNAMODB_AUTOCREATE=true -e LOG_FORMAT=text -e JDK_JAVA_OPTIONS="$opts" "${EXTRA_ENV[@]/#/-e}" \
+    -e DYNAMODB_AUTOCREATE=true -e LOG_FORMAT=text -e JDK_JAVA_OPTIONS="$opts" \
+    -e AUTH_MODE=none -e API_CURSOR_SECRET=image-test-cursor-key-not-a-secret "${EXTRA_ENV[@]/#/-e}" \
     "$IMAGE:$TAG" >/dev/null
   while [ "$(elapsed "$t0" "$(now)" | cut -d. -f1)" -lt "$READY_TIMEOUT" ]; do
     if curl -fsS -o /dev/null --max-time 1 "$observe$READY_PATH" 2>/dev/null; then ready_seconds="$(elapsed "$t0" "$(now)")"; break; fi
@@ -169,7 +172,23 @@ header() { printf '%s\n' "$headers" | sed -n "s/^$1: //Ip" | tail -1; }
 expect() { [ "$status" = "$1" ] || fail "$2: expected $1, got $status: $body"; }
 json() { node -e 'const v = JSON.parse(require("fs").readFileSync(0, "utf8")); const r = eval("v" + process.argv[1]); console.log(typeof r === "string" ? r : JSON.stringify(r))' "$1" <<< "$body"; }
 
+# --- secure by default: no production setting, no start ----------------------------------------
+# The image's own configuration is production's: without a cursor key (and an issuer and audience
+# for the default auth.mode jwt) it must stop at once, naming what is missing, and never serve.
+log "starting without production settings (must be refused)"
+set +e
+refused="$(timeout 60 "${ENG[@]}" run --rm "${RUN_FLAGS[@]}" --network=host --read-only --user 10001:10001 --cap-drop=ALL \
+  -e SERVER_PORT="$port" -e ADMIN_PORT="$observe_port" "$IMAGE:$TAG" 2>&1)"
+refused_status=$?
+set -e
+[ "$refused_status" -ne 0 ] && [ "$refused_status" -ne 124 ] \
+  || fail "the image started without API_CURSOR_SECRET, AUTH_ISSUER, AUTH_AUDIENCE (exit $refused_status)"
+grep -q "cannot start: api.cursor.secret is not set: set API_CURSOR_SECRET" <<< "$refused" \
+  || fail "the refusal does not name API_CURSOR_SECRET: $(tail -5 <<< "$refused")"
+log "refused without production settings (exit $refused_status), naming API_CURSOR_SECRET"
+
 # --- the Deployment's way, the README's flow ---------------------------------------------------
+# With the local overlay's settings: no token issuer, a fixed development cursor key.
 main="product-service-image-test-$$"
 start "$main"; ready_main="$ready_seconds"
 log "ready ${ready_main}s after run (read-only, uid 10001, no capabilities, memory $MEMORY)"
