@@ -113,6 +113,9 @@ BENCH_RATE ?= 0
 BENCH_AUTH ?= off
 # off, or a sampling ratio (0.1, 1.0): the service exports spans to an OTLP sink in the benchmark.
 BENCH_TRACING ?= off
+# on: the measured service runs with an AOT cache trained under load first (as the image runs with
+# its cache; JDK 25 keeps method profiles in it, so the service warms up sooner); off: no cache.
+BENCH_AOT ?= on
 # Anything else, e.g. BENCH_ARGS='--service-settings=-Ddynamodb.connections=64 --direct-client=crt'
 BENCH_ARGS ?=
 BENCH_JAR := bench/target/product-bench.jar
@@ -122,7 +125,7 @@ bench: check-jdk build engine-deps ## Load, scale, start-up and memory benchmark
 	"$(JAVA)" -Xmx1g --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -jar $(BENCH_JAR) \
 	  --java="$(JAVA)" --java-opts="$(JAVA_OPTS)" --service-jar=$(SERVICE_JAR) \
 	  --concurrency=$(BENCH_CONCURRENCY) --operations=$(BENCH_OPERATIONS) --phases=$(BENCH_PHASES) --rate=$(BENCH_RATE) \
-	  --auth=$(BENCH_AUTH) --tracing=$(BENCH_TRACING) \
+	  --auth=$(BENCH_AUTH) --tracing=$(BENCH_TRACING) --aot=$(BENCH_AOT) \
 	  $(if $(BENCH_QUICK),--quick) $(if $(BENCH_DURATION),--duration=$(BENCH_DURATION)) \
 	  $(if $(BENCH_WARMUP),--warmup=$(BENCH_WARMUP)) $(BENCH_ARGS)
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -50,6 +51,8 @@ public final class Bench {
     /** With --tracing: the OTLP/HTTP collector the service exports to. */
     private OtlpSink sink;
     private ServiceProcess.Setup serviceSetup = ServiceProcess.Setup.NONE;
+    // The trained AOT cache: null until trainedCache() ran, then the cache or empty (off, JDK < 25, failed).
+    private Optional<Path> aotCache;
     private final List<Double> warmUpCurve = new ArrayList<>();
 
     private Bench(BenchOptions options) {
@@ -165,12 +168,13 @@ public final class Bench {
     }
 
     private void loadPhases() throws Exception {
+        trainedCache();
         try (LocalEngine localEngine = LocalEngine.start(options.node(), options.engineScript(), options.results().resolve("engine.log"))) {
             engine = localEngine;
             List<String> settings = new ArrayList<>(options.serviceSettings());
             // The only difference to production: the tables are created on this empty engine.
             settings.add("-Ddynamodb.autocreate=true");
-            try (ServiceProcess running = ServiceProcess.start(options.java(), options.javaOpts(), options.serviceJar(),
+            try (ServiceProcess running = ServiceProcess.start(options.java(), withCache(options.javaOpts()), options.serviceJar(),
                                                                 engine.endpoint(), settings, serviceSetup,
                                                                 options.results().resolve("service.log"));
                  DynamoDbClient direct = DirectClients.create(engine.endpoint(), options.directClient(), 128)) {
@@ -393,20 +397,11 @@ public final class Bench {
 
             Map<String, List<String>> configs = new LinkedHashMap<>();
             configs.put("JDK " + major + ", production flags", options.javaOpts());
-            if (major >= 25) {
-                Path cache = options.results().resolve("service.aot").toAbsolutePath();
-                Duration training = train(cache, data, log);
-                if (Files.exists(cache)) {
-                    report.note("AOT cache: training run and cache creation took " + training.toSeconds() + " s; cache "
-                                        + Files.size(cache) / (1024 * 1024) + " MB.");
-                    List<String> withCache = new ArrayList<>(options.javaOpts());
-                    withCache.add("-XX:AOTCache=" + cache);
-                    configs.put("JDK " + major + ", production flags + AOT cache", withCache);
-                } else {
-                    report.note("AOT cache: the training run wrote no cache; see " + log + ".");
-                }
-            } else {
-                report.note("AOT cache: needs JDK 25 (JEP 514/515); the service runs on JDK " + major + ".");
+            Optional<Path> cache = trainedCache();
+            if (cache.isPresent()) {
+                List<String> withCache = new ArrayList<>(options.javaOpts());
+                withCache.add("-XX:AOTCache=" + cache.get());
+                configs.put("JDK " + major + ", production flags + AOT cache", withCache);
             }
             for (var config : configs.entrySet()) {
                 for (int run = 1; run <= options.startupRuns(); run++) {
@@ -426,27 +421,80 @@ public final class Bench {
         }
     }
 
-    /**
-     * The AOT cache's training run (JDK 25, JEP 514: one step): the service serves a little of
-     * every operation, then stops on SIGTERM, and the JVM writes the cache as it exits.
-     */
-    private Duration train(Path cache, Dataset data, Path log) throws IOException {
-        progress("AOT cache: training run ...");
-        Files.deleteIfExists(cache);
-        List<String> opts = new ArrayList<>(options.javaOpts());
-        opts.add("-XX:AOTCacheOutput=" + cache);
-        long start = System.nanoTime();
-        try (ServiceProcess training = ServiceProcess.start(options.java(), opts, options.serviceJar(), engine.endpoint(),
-                                                             options.serviceSettings(), serviceSetup, log)) {
-            training.awaitOk(READY, Duration.ofMinutes(1));
-            ServiceCalls calls = new ServiceCalls(training, data);
-            for (String operation : BenchOptions.ALL_OPERATIONS) {
-                LoadRunner.run(calls.named(operation), 4, Duration.ofSeconds(1), 0, calls::connect, SEED);
-            }
-            // Writing the cache happens at exit and takes a while: give it time.
-            training.stop(Duration.ofMinutes(3));
+    /** The service's JVM flags plus the trained AOT cache, when there is one. */
+    private List<String> withCache(List<String> javaOpts) throws Exception {
+        Optional<Path> cache = trainedCache();
+        if (cache.isEmpty()) {
+            return javaOpts;
         }
-        return Duration.ofNanos(System.nanoTime() - start);
+        List<String> opts = new ArrayList<>(javaOpts);
+        opts.add("-XX:AOTCache=" + cache.get());
+        return List.copyOf(opts);
+    }
+
+    /**
+     * The AOT cache (JDK 25, JEP 514/515), trained once per run and used by every service the run
+     * starts after it, as the image uses its own: a training service on an engine of its own
+     * (so that its writes do not change the measured data set) serves every operation under
+     * load at 16 connections for {@code --aot-training} in all, then stops on SIGTERM and the JVM
+     * writes the cache as it exits. Under load, the cache holds the method profiles of the hot
+     * paths as well as the loaded and linked classes, so the measured service starts compiling
+     * them at once (the warm-up curve shows the effect).
+     */
+    private Optional<Path> trainedCache() throws Exception {
+        if (aotCache != null) {
+            return aotCache;
+        }
+        int major = javaMajor(options.java());
+        if (!options.aotCache()) {
+            report.machine("AOT cache", "off (--aot=off)");
+            return aotCache = Optional.empty();
+        }
+        if (major < 25) {
+            report.machine("AOT cache", "none: needs JDK 25 (JEP 514/515), the service runs on JDK " + major);
+            return aotCache = Optional.empty();
+        }
+        Path cache = options.results().resolve("service.aot").toAbsolutePath();
+        Files.deleteIfExists(cache);
+        Path log = options.results().resolve("service-training.log");
+        progress("AOT cache: training run under load (" + options.aotTraining().toSeconds() + " s) ...");
+        LocalEngine previous = engine;
+        long start = System.nanoTime();
+        try (LocalEngine trainingEngine = LocalEngine.start(options.node(), options.engineScript(),
+                                                            options.results().resolve("engine-training.log"));
+             DynamoDbClient direct = DirectClients.create(trainingEngine.endpoint(), HttpClientKind.APACHE5, 4)) {
+            engine = trainingEngine;
+            List<String> opts = new ArrayList<>(options.javaOpts());
+            opts.add("-XX:AOTCacheOutput=" + cache);
+            List<String> settings = new ArrayList<>(options.serviceSettings());
+            settings.add("-Ddynamodb.autocreate=true");
+            try (ServiceProcess training = ServiceProcess.start(options.java(), opts, options.serviceJar(),
+                                                                 trainingEngine.endpoint(), settings, serviceSetup, log)) {
+                training.awaitOk(READY, Duration.ofMinutes(2));
+                Dataset data = new Dataset(TABLE, 1_000, options.names());
+                data.load(direct, data::mainItem, 0, 1_000, LOAD_THREADS);
+                data.available(1_000);
+                ServiceCalls calls = new ServiceCalls(training, data);
+                // GET by id gets half the time: it is the hot path; the other operations share the rest.
+                Duration rest = options.aotTraining().dividedBy(2 * (BenchOptions.ALL_OPERATIONS.size() - 1));
+                for (String operation : BenchOptions.ALL_OPERATIONS) {
+                    Duration share = operation.equals("get") ? options.aotTraining().dividedBy(2) : rest;
+                    LoadRunner.run(calls.named(operation), 16, share, 0, calls::connect, SEED);
+                }
+                // Writing the cache happens at exit and takes a while: give it time.
+                training.stop(Duration.ofMinutes(3));
+            }
+        } finally {
+            engine = previous;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        if (!Files.exists(cache)) {
+            report.machine("AOT cache", "none: the training run wrote no cache, see " + log);
+            return aotCache = Optional.empty();
+        }
+        report.machine("AOT cache", "trained under load for " + options.aotTraining().toSeconds() + " s (every operation, 16 connections); "
+                + "training and writing took " + took.toSeconds() + " s; " + Files.size(cache) / (1024 * 1024) + " MB");
+        return aotCache = Optional.of(cache);
     }
 
     private Result measure(String section, String label, int connections, String side, Operation operation,

@@ -41,7 +41,9 @@ record BenchOptions(Path serviceJar,
                     boolean jwtAuth,
                     double tracingRatio,
                     Duration deadline,
-                    Duration deadlineMargin) {
+                    Duration deadlineMargin,
+                    boolean aotCache,
+                    Duration aotTraining) {
 
     /** The container image's JVM flags (service/Dockerfile, Makefile JAVA_OPTS). */
     static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError";
@@ -98,7 +100,9 @@ record BenchOptions(Path serviceJar,
                 auth(values.getOrDefault("auth", "off")),
                 tracing(values.getOrDefault("tracing", "off")),
                 values.containsKey("deadline") ? duration(values.get("deadline")) : null,
-                duration(values.getOrDefault("deadline-margin", "250ms")));
+                duration(values.getOrDefault("deadline-margin", "250ms")),
+                aot(values.getOrDefault("aot", "on")),
+                duration(values.getOrDefault("aot-training", quick ? "10s" : "30s")));
         if (options.products() < 1_000 || options.scaleProducts() < options.products()) {
             throw new IllegalArgumentException("Need products >= 1000 and scale-products >= products");
         }
@@ -120,6 +124,15 @@ record BenchOptions(Path serviceJar,
             opts.add("-XX:MaxRAM=" + limit);
         }
         return List.copyOf(opts);
+    }
+
+    /** {@code --aot}: on (the load phase's service runs with an AOT cache trained under load, as the image does) or off. */
+    private static boolean aot(String text) {
+        return switch (text) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--aot is on or off, not " + text);
+        };
     }
 
     /** {@code --auth}: off (the service's default) or jwt (a token on every request, see JwtIssuer). */

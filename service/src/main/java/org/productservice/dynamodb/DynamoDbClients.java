@@ -1,5 +1,6 @@
 package org.productservice.dynamodb;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,6 +22,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 public final class DynamoDbClients {
     // Any region works for a local engine; credentials only need to be well-formed.
     private static final Region LOCAL_REGION = Region.US_EAST_1;
+    // One timer for the process's clients; 10 ms is the most a timeout of a second or more fires late.
+    private static final TimeoutTimer TIMEOUTS = new TimeoutTimer(Duration.ofMillis(10));
 
     private DynamoDbClients() {
     }
@@ -28,7 +31,7 @@ public final class DynamoDbClients {
     /**
      * Creates the client: the Apache 5 HTTP client with explicit connect/socket timeouts and a
      * bounded pool, the standard retry mode with bounded attempts, and a hard bound on every
-     * call (attempt and total). With an endpoint override (local engine) it uses dummy
+     * call (attempt and total), kept by a {@link TimeoutTimer}. With an endpoint override (local engine) it uses dummy
      * credentials; without one, the SDK's default region and credentials chains (environment,
      * web identity for EKS IRSA, container and instance roles), never static keys.
      *
@@ -53,7 +56,7 @@ public final class DynamoDbClients {
         DynamoDbClientBuilder builder = DynamoDbClient.builder()
                 .httpClientBuilder(Apache5HttpClient.builder()
                                            .connectionTimeout(settings.connectTimeout())
-                                           .socketTimeout(settings.socketTimeout())
+                                           .socketTimeout(readTimeout(settings))
                                            .connectionAcquisitionTimeout(settings.apiCallTimeout())
                                            .maxConnections(settings.maxConnections()))
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
@@ -62,6 +65,7 @@ public final class DynamoDbClients {
                                                                       .build())
                                                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
                                                .apiCallTimeout(settings.apiCallTimeout())
+                                               .scheduledExecutorService(TIMEOUTS)
                                                .addMetricPublisher(metrics)
                                                .executionInterceptors(concat(metrics, interceptors))
                                                .build());
@@ -74,6 +78,16 @@ public final class DynamoDbClients {
                     .credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    /**
+     * The socket's read timeout: {@code dynamodb.timeout.socket} when it is shorter than the attempt
+     * timeout, otherwise none, since the attempt timeout already ends any read that outlasts it.
+     * A socket read timeout is not free on a virtual thread: every read arms and cancels a timer in
+     * the JDK's scheduler (4 % of the CPU of a GET, docs/PERFORMANCE.md decision 10).
+     */
+    static Duration readTimeout(DynamoDbSettings settings) {
+        return settings.socketTimeout().compareTo(settings.apiCallAttemptTimeout()) < 0 ? settings.socketTimeout() : Duration.ZERO;
     }
 
     private static List<ExecutionInterceptor> concat(ExecutionInterceptor first, List<ExecutionInterceptor> rest) {
