@@ -62,7 +62,6 @@ public final class DynamoDbClients {
                                                                       .build())
                                                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
                                                .apiCallTimeout(settings.apiCallTimeout())
-                                               .addMetricPublisher(metrics)
                                                .executionInterceptors(concat(metrics, interceptors))
                                                .build());
         if (settings.endpoint().isPresent()) {
