@@ -61,7 +61,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  * call {@code beforeExecution} and {@code afterExecution} or {@code onExecutionFailure}, once per
  * attempt {@code beforeTransmission} and, when DynamoDB answered, {@code afterTransmission}. An
  * attempt that failed and was retried is seen as the next attempt's {@code beforeTransmission},
- * and the SDK gives no interceptor that attempt's exception: {@link #attemptFailure} explains
+ * and the SDK gives no interceptor that attempt's exception: {@code attemptFailure} explains
  * how its error type is found.
  */
 public final class DynamoDbMetrics implements ExecutionInterceptor {
@@ -72,7 +72,7 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
     static final List<String> TROUBLE = List.of("throttling", "server", "io", "timeout");
 
     /** Bytes of an error answer kept to read its error code: DynamoDB's error bodies are far smaller. */
-    static final int ERROR_BODY_KEPT = 4096;
+    private static final int ERROR_BODY_KEPT = 4096;
     /**
      * An attempt without an answer that ran this close to its timeout counts as timed out: the
      * SDK starts the attempt's timer just before signing, a little before this interceptor sees
