@@ -36,7 +36,7 @@ public final class DynamoDbClients {
      * web identity for EKS IRSA, container and instance roles), never static keys.
      *
      * @param settings DynamoDB settings
-     * @param metrics  receives the SDK's call metrics and Query/Scan responses
+     * @param metrics  times every call and counts its attempts, retries and Query/Scan items (an interceptor, not a MetricPublisher)
      * @return the client
      */
     public static DynamoDbClient create(DynamoDbSettings settings, DynamoDbMetrics metrics) {
@@ -47,7 +47,7 @@ public final class DynamoDbClients {
      * Creates the client with further interceptors, e.g. the tracing spans of each call.
      *
      * @param settings     DynamoDB settings
-     * @param metrics      receives the SDK's call metrics and Query/Scan responses
+     * @param metrics      times every call and counts its attempts, retries and Query/Scan items (an interceptor, not a MetricPublisher)
      * @param interceptors run after the metrics' interceptor, on every call
      * @return the client
      */
@@ -66,7 +66,6 @@ public final class DynamoDbClients {
                                                .apiCallAttemptTimeout(settings.apiCallAttemptTimeout())
                                                .apiCallTimeout(settings.apiCallTimeout())
                                                .scheduledExecutorService(TIMEOUTS)
-                                               .addMetricPublisher(metrics)
                                                .executionInterceptors(concat(metrics, interceptors))
                                                .build());
         if (settings.endpoint().isPresent()) {

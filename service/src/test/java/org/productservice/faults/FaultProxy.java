@@ -46,7 +46,7 @@ final class FaultProxy implements AutoCloseable {
         CUT,
         /** Each request is held for the configured delay before it is forwarded. */
         DELAY,
-        /** Each request is answered by the proxy with a throttling error and never forwarded. */
+        /** Each request is answered by the proxy with a throttling (or other DynamoDB) error and never forwarded. */
         THROTTLE
     }
 
@@ -66,6 +66,9 @@ final class FaultProxy implements AutoCloseable {
     private volatile Mode mode = Mode.PASS;
     private volatile Duration delay = Duration.ZERO;
     private volatile String throttleError = "ProvisionedThroughputExceededException";
+    private volatile int errorStatus = 400;
+    // Error answers still to give in THROTTLE mode before forwarding again; negative: no end.
+    private final AtomicInteger errorAnswersLeft = new AtomicInteger(-1);
     private volatile double cutProbability = 1.0;
     private volatile ServerSocket listener;
     private volatile boolean closed;
@@ -156,7 +159,21 @@ final class FaultProxy implements AutoCloseable {
      * @param errorType {@code ProvisionedThroughputExceededException} or {@code ThrottlingException}
      */
     void throttle(String errorType) {
+        answerErrors(-1, 400, errorType);
+    }
+
+    /**
+     * Answers the next requests with a DynamoDB error instead of forwarding them, then forwards
+     * again: e.g. two throttled attempts followed by one that succeeds.
+     *
+     * @param requests  how many requests get the error; negative for all of them
+     * @param status    HTTP status, e.g. 400 for throttling, 500 for {@code InternalServerError}
+     * @param errorType DynamoDB's error code, e.g. {@code ProvisionedThroughputExceededException}
+     */
+    void answerErrors(int requests, int status, String errorType) {
         throttleError = errorType;
+        errorStatus = status;
+        errorAnswersLeft.set(requests);
         mode = Mode.THROTTLE;
         listen();
     }
@@ -215,6 +232,18 @@ final class FaultProxy implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean takeErrorAnswer() {
+        while (true) {
+            int left = errorAnswersLeft.get();
+            if (left <= 0) {
+                return left < 0;
+            }
+            if (errorAnswersLeft.compareAndSet(left, left - 1)) {
+                return true;
+            }
         }
     }
 
@@ -333,9 +362,11 @@ final class FaultProxy implements AutoCloseable {
                             return;
                         }
                         case THROTTLE -> {
-                            throttled.incrementAndGet();
-                            answerThrottled();
-                            continue;
+                            if (takeErrorAnswer()) {
+                                throttled.incrementAndGet();
+                                answerThrottled();
+                                continue;
+                            }
                         }
                         case DELAY -> Thread.sleep(delay);
                         case CUT -> {
@@ -399,7 +430,7 @@ final class FaultProxy implements AutoCloseable {
 
         private void answerThrottled() throws IOException {
             byte[] body = THROTTLE_BODY.formatted(throttleError).getBytes(StandardCharsets.UTF_8);
-            String head = "HTTP/1.1 400 Bad Request\r\n"
+            String head = "HTTP/1.1 " + errorStatus + (errorStatus >= 500 ? " Internal Server Error" : " Bad Request") + "\r\n"
                     + "Content-Type: application/x-amz-json-1.0\r\n"
                     + "x-amzn-RequestId: fault-proxy-" + throttled.get() + "\r\n"
                     + "Content-Length: " + body.length + "\r\n"
