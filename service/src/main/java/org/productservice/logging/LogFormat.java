@@ -119,7 +119,7 @@ public enum LogFormat {
                 out.append(",\"error\":");
                 LineText.appendJsonString(out, String.valueOf(record.getThrown()));
                 out.append(",\"stack_trace\":");
-                // Exception messages can quote client input: only the trace's own line breaks survive.
+                // Exception messages can quote client input: every control but \n and \t (which a trace needs) is escaped.
                 LineText.appendJsonEscaped(out, stackTrace(record.getThrown()), true);
             }
             return out.append('}').append(System.lineSeparator()).toString();
@@ -186,7 +186,7 @@ public enum LogFormat {
             LineText.appendEscaped(line, plainEntry ? entry.toString() : formatMessage(record), false);
             line.append(System.lineSeparator());
             if (record.getThrown() != null) {
-                // Exception messages can quote client input: only the trace's own line breaks survive.
+                // Exception messages can quote client input: every control but \n and \t (which a trace needs) is escaped.
                 LineText.appendEscaped(line, stackTrace(record.getThrown()), true);
             }
             return line.toString();
