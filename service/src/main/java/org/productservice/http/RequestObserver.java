@@ -1,8 +1,9 @@
 package org.productservice.http;
 
+import java.text.DecimalFormatSymbols;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -54,6 +55,9 @@ public final class RequestObserver implements Filter {
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
                                                             "OPTIONS", "TRACE", "CONNECT");
     private static final String OTHER_METHOD = "OTHER";
+
+    /** The last default format locale seen by the access line's duration, and whether it is plain. */
+    private static volatile PlainLocale plainLocale = new PlainLocale(null, false);
 
     private final MeterRegistry registry;
     private final Function<ServerRequest, Optional<String>> principal;
@@ -152,7 +156,7 @@ public final class RequestObserver implements Filter {
     }
 
     /**
-     * One access-log line; the log formatters render it as fields (JSON) or key=value (text).
+     * One access-log line; the log formatters render it as fields (JSON) or as its {@link #toString()} (text).
      *
      * @param requestId  request id
      * @param method     HTTP method
@@ -164,25 +168,55 @@ public final class RequestObserver implements Filter {
      */
     public record AccessLogEntry(String requestId, String method, String route, String path, int status, double durationMs,
                                  String principal) {
-        /**
-         * The fields in log order.
-         *
-         * @return field name to value
-         */
-        public Map<String, Object> fields() {
-            Map<String, Object> fields = new HashMap<>(Map.of("request_id", requestId, "method", method, "route", route,
-                                                              "path", path, "status", status,
-                                                              "duration_ms", Math.round(durationMs * 1000) / 1000.0));
-            if (principal != null) {
-                fields.put("principal", principal);
-            }
-            return fields;
-        }
-
         @Override
         public String toString() {
-            return method + " " + path + " -> " + status + " in " + String.format("%.1f", durationMs) + " ms"
-                    + " (route " + route + ", request " + requestId + (principal == null ? "" : ", principal " + principal) + ")";
+            StringBuilder text = new StringBuilder(128).append(method).append(' ').append(path).append(" -> ").append(status)
+                    .append(" in ");
+            appendOneDecimal(text, durationMs);
+            text.append(" ms (route ").append(route).append(", request ").append(requestId);
+            if (principal != null) {
+                text.append(", principal ").append(principal);
+            }
+            return text.append(')').toString();
         }
+
+        /**
+         * Appends a value as {@code String.format("%.1f", value)} writes it, without the cost of a
+         * Formatter per access line: that rounds the shortest decimal of the double ({@link
+         * Double#toString}) half up, and writes it in the default format locale.
+         */
+        static void appendOneDecimal(StringBuilder out, double value) {
+            if (value >= 0 && value < 1e7 && Double.doubleToRawLongBits(value) >= 0 && plainDecimals()) {
+                if (value < 1e-3) {
+                    // Below 0.05 anyway; Double.toString would switch to scientific notation here.
+                    out.append("0.0");
+                    return;
+                }
+                String shortest = Double.toString(value);
+                int dot = shortest.indexOf('.');
+                long tenths = Long.parseLong(shortest, 0, dot, 10) * 10 + (shortest.charAt(dot + 1) - '0');
+                if (dot + 2 < shortest.length() && shortest.charAt(dot + 2) >= '5') {
+                    tenths++;
+                }
+                out.append(tenths / 10).append('.').append((char) ('0' + tenths % 10));
+            } else {
+                out.append(String.format("%.1f", value));
+            }
+        }
+
+        /** Whether the default format locale writes ASCII digits and a dot, as the fast path does. */
+        private static boolean plainDecimals() {
+            Locale locale = Locale.getDefault(Locale.Category.FORMAT);
+            PlainLocale known = plainLocale;
+            if (known.locale != locale) {
+                DecimalFormatSymbols symbols = DecimalFormatSymbols.getInstance(locale);
+                known = new PlainLocale(locale, symbols.getZeroDigit() == '0' && symbols.getDecimalSeparator() == '.');
+                plainLocale = known;
+            }
+            return known.plain;
+        }
+    }
+
+    private record PlainLocale(Locale locale, boolean plain) {
     }
 }

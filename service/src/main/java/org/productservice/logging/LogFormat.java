@@ -1,25 +1,16 @@
 package org.productservice.logging;
 
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.io.PrintWriter;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.io.StringWriter;
 import java.util.Locale;
-import java.util.Map;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-import io.helidon.logging.common.HelidonMdc;
+import io.helidon.logging.jul.JulMdc;
 
 import org.productservice.http.RequestObserver;
-
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 
 /**
  * The two log formats: {@code json}, one object per line for log pipelines (the default), and
@@ -72,113 +63,131 @@ public enum LogFormat {
         return formatter;
     }
 
-    private static String requestId(LogRecord record) {
-        if (record.getParameters() != null && record.getParameters().length == 1
-                && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry entry) {
-            return entry.requestId();
-        }
-        return HelidonMdc.get(RequestObserver.MDC_KEY).orElse(null);
+    /** The access-log entry a record carries (as written by {@link RequestObserver}), or null. */
+    private static RequestObserver.AccessLogEntry accessEntry(LogRecord record) {
+        Object[] parameters = record.getParameters();
+        return parameters != null && parameters.length == 1
+                && parameters[0] instanceof RequestObserver.AccessLogEntry entry ? entry : null;
+    }
+
+    /**
+     * A value of the logging MDC. The values set through {@code HelidonMdc} land in the JUL MDC
+     * (helidon-logging-jul's provider), which these JUL formatters read directly: {@code
+     * HelidonMdc.get} builds a stream over its providers on every call, twice per access line.
+     */
+    private static String mdc(String key) {
+        return JulMdc.get(key);
     }
 
     private static String stackTrace(Throwable thrown) {
         StringWriter out = new StringWriter();
         thrown.printStackTrace(new PrintWriter(out));
-        // Exception messages can quote client input: only the trace's own line breaks survive.
-        return escape(out.toString(), true);
+        return out.toString();
     }
 
     /**
-     * Escapes control characters (C0, DEL, C1, and the Unicode line and paragraph separators) as
-     * a backslash, x and two hex digits (or u and four), so that a logged value (a request path, a header) cannot
-     * forge a log line or send terminal escape sequences.
-     *
-     * @param value          text to log
-     * @param keepLineBreaks whether {@code \n} and {@code \t} stay (stack traces)
-     * @return the text, safe on one line
+     * Writes the JSON object straight into a {@link StringBuilder}, with Jackson's escaping (see
+     * {@link LineText#appendJsonString}): this formatter runs once per request, and a generator per
+     * line cost more than the rest of the line (docs/PERFORMANCE.md).
      */
-    static String escape(String value, boolean keepLineBreaks) {
-        StringBuilder out = null;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            boolean control = c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == '\u2028' || c == '\u2029';
-            if (control && !(keepLineBreaks && (c == '\n' || c == '\t'))) {
-                if (out == null) {
-                    out = new StringBuilder(value.length() + 16).append(value, 0, i);
-                }
-                out.append(c <= 0xFF ? String.format("\\x%02X", (int) c) : String.format("\\u%04X", (int) c));
-            } else if (out != null) {
-                out.append(c);
-            }
-        }
-        return out == null ? value : out.toString();
-    }
-
     private static final class JsonFormatter extends Formatter {
-        private static final JsonFactory JSON = new JsonFactory();
-
         @Override
         public String format(LogRecord record) {
-            StringWriter out = new StringWriter(256);
-            try (JsonGenerator json = JSON.createGenerator(out)) {
-                json.writeStartObject();
-                json.writeStringField("time", record.getInstant().toString());
-                json.writeStringField("level", record.getLevel().getName());
-                json.writeStringField("logger", record.getLoggerName());
-                if (record.getParameters() != null && record.getParameters().length == 1
-                        && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry entry) {
-                    json.writeStringField("message", "request");
-                    for (Map.Entry<String, Object> field : entry.fields().entrySet()) {
-                        json.writeObjectField(field.getKey(), field.getValue() instanceof String text
-                                ? escape(text, false) : field.getValue());
-                    }
-                } else {
-                    // JSON escapes C0 controls itself; C1 and U+2028/9 are escaped here like in text.
-                    json.writeStringField("message", escape(formatMessage(record), false));
-                    String requestId = requestId(record);
-                    if (requestId != null) {
-                        json.writeStringField("request_id", requestId);
-                    }
+            StringBuilder out = new StringBuilder(384).append("{\"time\":\"");
+            LineText.appendIsoInstant(out, record.getInstant());
+            out.append("\",\"level\":");
+            LineText.appendJsonString(out, record.getLevel().getName());
+            out.append(",\"logger\":");
+            LineText.appendJsonString(out, record.getLoggerName());
+            RequestObserver.AccessLogEntry entry = accessEntry(record);
+            if (entry != null) {
+                appendAccessFields(out, entry);
+            } else {
+                out.append(",\"message\":");
+                // JSON escapes C0 controls itself; C1 and U+2028/9 are escaped here like in text.
+                LineText.appendJsonEscaped(out, formatMessage(record), false);
+                String requestId = mdc(RequestObserver.MDC_KEY);
+                if (requestId != null) {
+                    out.append(",\"request_id\":");
+                    LineText.appendJsonString(out, requestId);
                 }
-                writeTraceIds(json);
-                json.writeStringField("thread", Thread.currentThread().getName());
-                if (record.getThrown() != null) {
-                    json.writeStringField("error", String.valueOf(record.getThrown()));
-                    json.writeStringField("stack_trace", stackTrace(record.getThrown()));
-                }
-                json.writeEndObject();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
-            return out.append(System.lineSeparator()).toString();
+            appendTraceIds(out);
+            out.append(",\"thread\":");
+            LineText.appendJsonString(out, Thread.currentThread().getName());
+            if (record.getThrown() != null) {
+                out.append(",\"error\":");
+                LineText.appendJsonString(out, String.valueOf(record.getThrown()));
+                out.append(",\"stack_trace\":");
+                // Exception messages can quote client input: every control but \n and \t (which a trace needs) is escaped.
+                LineText.appendJsonEscaped(out, stackTrace(record.getThrown()), true);
+            }
+            return out.append('}').append(System.lineSeparator()).toString();
         }
-    }
 
-    /** The trace and span of the request being served, when tracing is on (set by the tracing filter). */
-    private static void writeTraceIds(JsonGenerator json) throws IOException {
-        String traceId = HelidonMdc.get(TRACE_ID).orElse(null);
-        if (traceId != null) {
-            json.writeStringField(TRACE_ID, traceId);
-            json.writeStringField(SPAN_ID, HelidonMdc.get(SPAN_ID).orElse(""));
+        /**
+         * The access fields, in the order the first version wrote them (the iteration order of
+         * its HashMap), so that the lines look as they always did: duration, principal (when
+         * known), path, route, method, request id, status.
+         */
+        private static void appendAccessFields(StringBuilder out, RequestObserver.AccessLogEntry entry) {
+            out.append(",\"message\":\"request\",\"duration_ms\":").append(Math.round(entry.durationMs() * 1000) / 1000.0);
+            if (entry.principal() != null) {
+                out.append(",\"principal\":");
+                LineText.appendJsonEscaped(out, entry.principal(), false);
+            }
+            out.append(",\"path\":");
+            LineText.appendJsonEscaped(out, entry.path(), false);
+            out.append(",\"route\":");
+            LineText.appendJsonEscaped(out, entry.route(), false);
+            out.append(",\"method\":");
+            LineText.appendJsonEscaped(out, entry.method(), false);
+            out.append(",\"request_id\":");
+            LineText.appendJsonEscaped(out, entry.requestId(), false);
+            out.append(",\"status\":").append(entry.status());
+        }
+
+        /** The trace and span of the request being served, when tracing is on (set by the tracing filter). */
+        private static void appendTraceIds(StringBuilder out) {
+            String traceId = mdc(TRACE_ID);
+            if (traceId != null) {
+                out.append(",\"trace_id\":");
+                LineText.appendJsonString(out, traceId);
+                out.append(",\"span_id\":");
+                String spanId = mdc(SPAN_ID);
+                LineText.appendJsonString(out, spanId == null ? "" : spanId);
+            }
         }
     }
 
     private static final class TextFormatter extends Formatter {
-        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
+        private static final int LEVEL_WIDTH = 7;
 
         @Override
         public String format(LogRecord record) {
-            StringBuilder line = new StringBuilder(160)
-                    .append(TIME.format(Instant.from(record.getInstant())))
-                    .append(' ').append(String.format("%-7s", record.getLevel().getName()))
-                    .append(' ').append(shortName(record.getLoggerName()));
-            String requestId = requestId(record);
-            if (requestId != null && !(record.getParameters() != null && record.getParameters().length == 1
-                    && record.getParameters()[0] instanceof RequestObserver.AccessLogEntry)) {
-                line.append(" [").append(requestId).append(']');
+            StringBuilder line = new StringBuilder(192);
+            LineText.appendTimeOfDay(line, record.getInstant());
+            String level = record.getLevel().getName();
+            line.append(' ').append(level);
+            for (int i = level.length(); i < LEVEL_WIDTH; i++) {
+                line.append(' ');
             }
-            line.append(" ").append(escape(formatMessage(record), false)).append(System.lineSeparator());
+            line.append(' ').append(shortName(record.getLoggerName()));
+            RequestObserver.AccessLogEntry entry = accessEntry(record);
+            if (entry == null) {
+                String requestId = mdc(RequestObserver.MDC_KEY);
+                if (requestId != null) {
+                    line.append(" [").append(requestId).append(']');
+                }
+            }
+            line.append(' ');
+            // An access record's message is "{0}": formatMessage would run a MessageFormat for its toString.
+            boolean plainEntry = entry != null && "{0}".equals(record.getMessage()) && record.getResourceBundle() == null;
+            LineText.appendEscaped(line, plainEntry ? entry.toString() : formatMessage(record), false);
+            line.append(System.lineSeparator());
             if (record.getThrown() != null) {
-                line.append(stackTrace(record.getThrown()));
+                // Exception messages can quote client input: every control but \n and \t (which a trace needs) is escaped.
+                LineText.appendEscaped(line, stackTrace(record.getThrown()), true);
             }
             return line.toString();
         }
