@@ -26,7 +26,7 @@ DATA_DIR ?= .data/dynalite
 ADMIN_PORT ?= 8001
 SERVICE_JAR := service/target/product-service.jar
 # JVM flags of `make run`; the container image and `make bench` use the same (see docs/PERFORMANCE.md).
-JAVA_OPTS ?= -XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError
+JAVA_OPTS ?= -XX:+UseSerialGC -Xmx80m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError
 
 ##@ General
 

@@ -46,7 +46,7 @@ record BenchOptions(Path serviceJar,
                     Duration aotTraining) {
 
     /** The container image's JVM flags (service/Dockerfile, Makefile JAVA_OPTS). */
-    static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:MaxRAMPercentage=25 -XX:+ExitOnOutOfMemoryError";
+    static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -Xmx80m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError";
     static final List<String> ALL_OPERATIONS = List.of("get", "post", "put", "query", "list");
     static final Set<String> ALL_PHASES = Set.of("load", "scale", "startup", "decisions");
 

@@ -59,7 +59,7 @@ final class ChildService implements AutoCloseable {
         }
         command.addAll(List.of(
                 ProcessHandle.current().info().command().orElseThrow(),
-                "-XX:MaxRAM=640m", "-XX:MaxRAMPercentage=25", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
+                "-XX:MaxRAM=640m", "-Xmx80m", "-XX:TrimNativeHeapInterval=2000", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"),
                 "-Dconfig.profile=local",
                 "-Dlog.format=text",
