@@ -1,9 +1,6 @@
 package org.productservice.observability;
 
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.helidon.webserver.WebServer;
 
@@ -12,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.Main;
 import org.productservice.testing.Api;
+import org.productservice.testing.MetricSamples;
 import org.productservice.testing.TestEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +21,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code server} errors, and the alerting counters exist at zero before any event.
  */
 class DynamoDbOutcomeMetricsTest {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static WebServer server;
     private static Api api;
@@ -118,25 +114,6 @@ class DynamoDbOutcomeMetricsTest {
 
     /** The metrics endpoint's samples, keyed by name and sorted labels without quotes (Helidon's scope left out). */
     private static Map<String, Double> scrape() {
-        Api.Response metrics = admin.get("/observe/metrics", "Accept", "text/plain");
-        assertThat(metrics.status()).isEqualTo(200);
-        Map<String, Double> samples = new TreeMap<>();
-        for (String line : metrics.body().split("\n")) {
-            Matcher sample = SAMPLE.matcher(line);
-            if (line.startsWith("#") || !sample.matches()) {
-                continue;
-            }
-            Map<String, String> labels = new TreeMap<>();
-            if (sample.group(2) != null) {
-                Matcher label = LABEL.matcher(sample.group(2));
-                while (label.find()) {
-                    labels.put(label.group(1), label.group(2));
-                }
-                labels.remove("scope");
-            }
-            String key = labels.isEmpty() ? sample.group(1) : sample.group(1) + labels.toString().replace(", ", ",");
-            samples.put(key, Double.parseDouble(sample.group(3)));
-        }
-        return samples;
+        return MetricSamples.scrape(admin).asMap();
     }
 }

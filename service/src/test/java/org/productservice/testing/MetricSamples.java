@@ -1,5 +1,6 @@
 package org.productservice.testing;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -49,6 +50,15 @@ public final class MetricSamples {
             samples.put(key, Double.parseDouble(sample.group(3)));
         }
         return new MetricSamples(samples);
+    }
+
+    /**
+     * All samples of this scrape.
+     *
+     * @return the samples by key, read-only
+     */
+    public Map<String, Double> asMap() {
+        return Collections.unmodifiableMap(samples);
     }
 
     /**
