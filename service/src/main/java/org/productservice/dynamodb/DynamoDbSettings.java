@@ -20,7 +20,7 @@ import org.productservice.schema.Tables;
  * @param nameIndex           name index of the product table
  * @param idempotencyTable    idempotency-record table name
  * @param connectTimeout      TCP connect timeout
- * @param socketTimeout       read timeout on an open connection
+ * @param socketTimeout       read timeout on an open connection, applied only when shorter than the attempt timeout
  * @param apiCallAttemptTimeout bound of one HTTP attempt
  * @param apiCallTimeout      bound of one SDK call including all retries
  * @param maxAttempts         attempts per call, first one included (standard retry mode)
