@@ -61,22 +61,7 @@ final class LineText {
      * @param value the string
      */
     static void appendJsonString(StringBuilder out, String value) {
-        if (value == null) {
-            out.append("null");
-            return;
-        }
-        out.append('"');
-        int length = value.length();
-        int plain = 0;
-        for (int i = 0; i < length; i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c == '"' || c == '\\') {
-                out.append(value, plain, i);
-                appendJsonEscape(out, c);
-                plain = i + 1;
-            }
-        }
-        out.append(value, plain, length).append('"');
+        appendJson(out, value, false, false);
     }
 
     /**
@@ -88,6 +73,10 @@ final class LineText {
      * @param keepLineBreaks whether {@code \n} and {@code \t} stay (as JSON escapes)
      */
     static void appendJsonEscaped(StringBuilder out, String value, boolean keepLineBreaks) {
+        appendJson(out, value, true, keepLineBreaks);
+    }
+
+    private static void appendJson(StringBuilder out, String value, boolean logEscape, boolean keepLineBreaks) {
         if (value == null) {
             out.append("null");
             return;
@@ -97,7 +86,7 @@ final class LineText {
         int plain = 0;
         for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
-            boolean control = isControl(c) && !(keepLineBreaks && (c == '\n' || c == '\t'));
+            boolean control = logEscape && isControl(c) && !(keepLineBreaks && (c == '\n' || c == '\t'));
             if (control || c < 0x20 || c == '"' || c == '\\') {
                 out.append(value, plain, i);
                 if (control) {
