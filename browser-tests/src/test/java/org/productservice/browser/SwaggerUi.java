@@ -148,13 +148,18 @@ final class SwaggerUi {
         return Set.of(classes.split("\\s+")).contains("locked");
     }
 
-    /** @return every URL the page loaded or called (the document, its assets, fetches) */
+    /**
+     * @return every URL the page fetched over the network (the document, its assets, fetches).
+     *     Inline {@code data:} and {@code blob:} URLs (Swagger's CSS draws its icons as
+     *     {@code data:image/svg+xml}) are left out: Chromium lists them as resources, but they are
+     *     requests to nowhere.
+     */
     List<String> requestedUrls() {
         @SuppressWarnings("unchecked")
         List<String> resources = (List<String>) ((JavascriptExecutor) driver).executeScript(
                 "return performance.getEntriesByType('resource').map(e => e.name)"
                 + ".concat(performance.getEntriesByType('navigation').map(e => e.name));");
-        return resources;
+        return resources.stream().filter(url -> !url.startsWith("data:") && !url.startsWith("blob:")).toList();
     }
 
     private WebElement operation(String method, String path) {
