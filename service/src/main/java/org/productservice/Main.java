@@ -63,6 +63,7 @@ import org.productservice.server.ConnectionSettings;
 import org.productservice.server.Http1Listeners;
 import org.productservice.server.ListenerLiveness;
 import org.productservice.server.RawPaths;
+import org.productservice.server.TakenPorts;
 import org.productservice.server.UnparseableRequests;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -96,6 +97,13 @@ public final class Main {
         Config.global(config);
         LogFormat.parse(config.get("log.format").asString().orElse("json")).install();
 
+        Optional<String> takenPort = TakenPorts.first(config);
+        if (takenPort.isPresent()) {
+            System.err.println(takenPort.get());
+            System.exit(1);
+            return;
+        }
+
         WebServer server;
         try {
             server = WebServer.builder()
@@ -109,9 +117,12 @@ public final class Main {
             return;
         }
         if (!server.isRunning()) {
-            // Helidon logs a failed bind and returns a stopped server; the process must not exit 0.
-            System.err.println("product-service could not listen on port " + config.get("server.port").asString().orElse("8080")
-                               + " (taken by another process?): stop it, or set SERVER_PORT");
+            // Taken between the check above and the bind: Helidon logs the failed bind and returns a
+            // stopped server; the process must not exit 0.
+            System.err.println(TakenPorts.first(config)
+                                       .orElse("product-service could not listen on its ports (server.port "
+                                               + config.get("server.port").asString().orElse("?") + ", admin.port "
+                                               + config.get("admin.port").asString().orElse("?") + ")"));
             System.exit(1);
         }
 
