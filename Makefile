@@ -50,6 +50,9 @@ help: ## Show this help
 	    text = substr(text, 1, RSTART - 1) ENVIRON[name] substr(text, RSTART + RLENGTH) } return text } \
 	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, expand($$2) } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+	@printf '\n\033[1mPorts of make run and make admin\033[0m (a second instance sets each, and its own DATA_DIR)\n'
+	@printf '  PORT=%s (API)  ADMIN_PORT=%s (health, metrics)  ENGINE_PORT=%s (local engine)  DYNAMODB_ADMIN_PORT=%s (make admin)  DATA_DIR=%s\n' \
+	  '$(PORT)' '$(ADMIN_PORT)' '$(ENGINE_PORT)' '$(DYNAMODB_ADMIN_PORT)' '$(DATA_DIR)'
 
 ##@ Development
 
