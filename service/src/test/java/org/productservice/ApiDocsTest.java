@@ -70,6 +70,17 @@ class ApiDocsTest {
     }
 
     @Test
+    void theDescriptionSendsHealthAndMetricsReadersToTheAdminListenerNotToThisPort() throws Exception {
+        @SuppressWarnings("unchecked")
+        String description = ((String) ((Map<String, Object>) document().get("info")).get("description")).replaceAll("\\s+", " ");
+        assertThat(description).contains("admin listener (`admin.port`, 9080 by default")
+                .contains("`/observe/health`").contains("`/observe/metrics`");
+        // Where the description says they are not: the API's port has no /observe.
+        assertThat(api.get("/observe/health").status()).isEqualTo(404);
+        assertThat(api.get("/observe/metrics").status()).isEqualTo(404);
+    }
+
+    @Test
     void theDocumentIsServedAsYamlAndAsJson() {
         Api.Response yaml = api.get("/openapi");
         assertThat(yaml.status()).isEqualTo(200);
