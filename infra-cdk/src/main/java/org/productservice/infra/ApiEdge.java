@@ -121,18 +121,7 @@ public final class ApiEdge extends Construct {
         // positive on a request without a body, and a list of methods would be one more way around.
         rules.add(rule("ChunkedBodyLargerThanTheWafSees", rules.size(), and(
                 or(headerPresent("transfer-encoding"), not(headerPresent("content-length"))),
-                CfnWebACL.StatementProperty.builder()
-                        .sizeConstraintStatement(CfnWebACL.SizeConstraintStatementProperty.builder()
-                                                         .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
-                                                                               .body(CfnWebACL.BodyProperty.builder()
-                                                                                             .oversizeHandling("MATCH")
-                                                                                             .build())
-                                                                               .build())
-                                                         .comparisonOperator("GT")
-                                                         .size(Math.min(waf.maxBodyBytes(), INSPECTION_LIMIT))
-                                                         .textTransformations(NO_TRANSFORMATION)
-                                                         .build())
-                        .build())));
+                bodyLongerThan(Math.min(waf.maxBodyBytes(), INSPECTION_LIMIT)))));
         // The common rule set blocks bodies over 8 KB (all an ALB lets WAF inspect); the API
         // accepts up to limits.body, which the two rules above enforce, so that one rule only counts.
         rules.add(managed("AWSManagedRulesCommonRuleSet", rules.size(), List.of("SizeRestrictions_BODY")));
@@ -163,6 +152,22 @@ public final class ApiEdge extends Construct {
                                                                        .build())
                                                  .comparisonOperator("GE")
                                                  .size(0)
+                                                 .textTransformations(NO_TRANSFORMATION)
+                                                 .build())
+                .build();
+    }
+
+    /** True when the body is longer than {@code bytes}, or longer than WAF inspects. */
+    private static CfnWebACL.StatementProperty bodyLongerThan(long bytes) {
+        return CfnWebACL.StatementProperty.builder()
+                .sizeConstraintStatement(CfnWebACL.SizeConstraintStatementProperty.builder()
+                                                 .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
+                                                                       .body(CfnWebACL.BodyProperty.builder()
+                                                                                     .oversizeHandling("MATCH")
+                                                                                     .build())
+                                                                       .build())
+                                                 .comparisonOperator("GT")
+                                                 .size(bytes)
                                                  .textTransformations(NO_TRANSFORMATION)
                                                  .build())
                 .build();
