@@ -299,7 +299,9 @@ function networkPolicyPatch ({ albSubnets, nodeSubnets, otlp, podIdentity }) {
     '    - from:\n' + ipBlocks(albSubnets, '        ') +
     `      ports:\n        - port: ${API_PORT}\n          protocol: TCP\n` +
     '    # Health and metrics: Prometheus in the monitoring namespace, the ALB\'s health checks (the\n' +
-    '    # readiness endpoint) from its subnets, and the kubelet\'s probes from the nodes\' subnets.\n' +
+    (nodeSubnets.length > 0
+      ? '    # readiness endpoint) from its subnets, and the kubelet\'s probes from the nodes\' subnets.\n'
+      : '    # readiness endpoint) from its subnets; the policy engine admits the kubelet\'s probes itself.\n') +
     '    - from:\n' +
     '        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n' +
     ipBlocks([...new Set([...albSubnets, ...nodeSubnets])], '        ') +
