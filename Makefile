@@ -184,9 +184,11 @@ DOMAIN ?=
 HOSTED_ZONE_ID ?=
 CERTIFICATE_ARN ?=
 # Network facts for the NetworkPolicy, passed through the stack's outputs to `make k8s-config`:
-# the cluster VPC's CIDR (kubelet probes) and the ALB subnets' CIDRs (comma-separated).
+# the ALB subnets' CIDRs and the node subnets' CIDRs (kubelet probes; comma-separated, or `none`
+# for k8s-config alone), and the cluster VPC's CIDR, which they are checked against.
 VPC_CIDR ?=
 ALB_SUBNET_CIDRS ?=
+NODE_SUBNET_CIDRS ?=
 CDK_CONTEXT ?=
 CDK := scripts/cdk.sh
 CDK_ARGS = --strict -c stage=$(or $(STAGE),dev) \
@@ -194,6 +196,7 @@ CDK_ARGS = --strict -c stage=$(or $(STAGE),dev) \
   $(if $(DOMAIN),-c domainName=$(DOMAIN)) $(if $(HOSTED_ZONE_ID),-c hostedZoneId=$(HOSTED_ZONE_ID)) \
   $(if $(CERTIFICATE_ARN),-c certificateArn=$(CERTIFICATE_ARN)) \
   $(if $(VPC_CIDR),-c vpcCidr=$(VPC_CIDR)) $(if $(ALB_SUBNET_CIDRS),-c albSubnetCidrs=$(ALB_SUBNET_CIDRS)) \
+  $(if $(filter-out none,$(NODE_SUBNET_CIDRS)),-c nodeSubnetCidrs=$(NODE_SUBNET_CIDRS)) \
   $(CDK_CONTEXT)
 # Where `make infra-deploy` writes the stack's outputs and `make k8s-config` reads them; one
 # definition, relative to the repository (the CLI runs in infra-cdk/, hence abspath below).
@@ -295,7 +298,8 @@ IMAGE_DIGEST_FILE := $(DEPLOY_DIR)/image.digest
 
 .PHONY: k8s-config
 k8s-config: ## Write the aws overlay's values (tables, AUTH_*, cursor key ARN, role, ALB, NetworkPolicy) from the CDK outputs
-	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
+	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" NODE_SUBNET_CIDRS="$(NODE_SUBNET_CIDRS)" \
+	  OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
 	  node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
 
 .PHONY: render
