@@ -41,8 +41,11 @@ import org.productservice.dynamodb.DynamoDbHealthCheck;
 import org.productservice.dynamodb.DynamoDbSettings;
 import org.productservice.dynamodb.TableBootstrap;
 import org.productservice.http.BodilessContentLength;
+import org.productservice.http.AsteriskOptions;
 import org.productservice.http.ErrorHandling;
+import org.productservice.http.Refusals;
 import org.productservice.http.RequestObserver;
+import org.productservice.http.RouteTemplates;
 import org.productservice.http.StorageFailures;
 import org.productservice.http.TransportProblems;
 import org.productservice.logging.LogFormat;
@@ -60,9 +63,12 @@ import org.productservice.tracing.TracingSettings;
 import org.productservice.server.ConnectionFaults;
 import org.productservice.server.ConnectionGuard;
 import org.productservice.server.ConnectionSettings;
+import org.productservice.server.HeadResponses;
 import org.productservice.server.Http1Listeners;
+import org.productservice.server.Http1Wire;
 import org.productservice.server.ListenerLiveness;
 import org.productservice.server.RawPaths;
+import org.productservice.server.RequestChecks;
 import org.productservice.server.TakenPorts;
 import org.productservice.server.UnparseableRequests;
 
@@ -213,16 +219,19 @@ public final class Main {
         String host = config.get("server.host").asString().orElse("0.0.0.0");
         ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, registry);
         ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
-        limits.apply(server, apiGuard, apiConnections);
+        RouteTemplates apiRoutes = RouteTemplates.of(ProductService.ROUTE_TEMPLATES);
+        limits.apply(server, apiGuard, apiConnections, registry, apiRoutes);
+        Refusals adminRefusals = new Refusals(ADMIN_SOCKET, registry);
         server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections,
                                              new ConnectionGuard(ADMIN_SOCKET, adminConnections, registry),
-                                             limits.directHandlers()));
+                                             adminRefusals, limits.directHandlers(adminRefusals, RouteTemplates.none())));
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
                                   apiLiveness, authentication, cursorKey))
                 .routing(routing -> {
                     ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
-                    routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf),
-                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new RequestDeadline(limits.deadline())),
+                    routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf, apiRoutes),
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new AsteriskOptions(),
+                                    new RequestDeadline(limits.deadline())),
                             errors, authentication, productService, docs);
                     faults.registerErrors(routing);
                 });
@@ -244,7 +253,13 @@ public final class Main {
      * concurrency limit) can make a probe wait.
      */
     private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, ConnectionGuard guard,
-                                        DirectHandlers transportProblems) {
+                                        Refusals refusals, DirectHandlers transportProblems) {
+        Http1Config http1 = Http1Config.builder()
+                .maxHeadersSize(8192)
+                .maxPrologueLength(MAX_REQUEST_LINE)
+                .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
+                .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses()))
+                .build();
         return ListenerConfig.builder()
                 .name(ADMIN_SOCKET)
                 .host(config.get("admin.host").asString().orElse(host))
@@ -258,16 +273,12 @@ public final class Main {
                 .idleConnectionTimeout(settings.idle())
                 .idleConnectionPeriod(Duration.ofSeconds(1))
                 .connectionOptions(guard.socketOptions(SocketOptions.create()))
-                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                .addConnectionSelector(new Http1Wire(http1))
+                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE, refusals))
                 .directHandlers(transportProblems)
                 .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
-                .addProtocol(Http1Config.builder()
-                                     .maxHeadersSize(8192)
-                                     .maxPrologueLength(MAX_REQUEST_LINE)
-                                     .addReceiveListener(guard.receiveListener())
-                                     .addSendListener(guard.sendListener())
-                                     .build())
-                .routing(HttpRouting.builder().addFilter(guard.lifecycle()))
+                .addProtocol(http1)
+                .routing(HttpRouting.builder().addFilter(guard.lifecycle()).addFilter(new AsteriskOptions()))
                 .build();
     }
 
@@ -375,7 +386,17 @@ public final class Main {
             return limits;
         }
 
-        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections) {
+        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections,
+                   MeterRegistry registry, RouteTemplates routes) {
+            Refusals refusals = new Refusals(WebServer.DEFAULT_SOCKET_NAME, registry);
+            Http1Config http1 = Http1Config.builder()
+                    .maxHeadersSize(headerBytes)
+                    .maxPrologueLength(MAX_REQUEST_LINE)
+                    // One listener per direction only: see Http1Listeners for why.
+                    .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
+                    .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses(),
+                                                       new BodilessContentLength()))
+                    .build();
             server.maxPayloadSize(bodyBytes)
                     // Helidon's own idle handler closes connections waiting for their next request line
                     // gracefully; the guard covers every other phase (see ConnectionGuard).
@@ -388,24 +409,19 @@ public final class Main {
                                               .queueLength(queue)
                                               .queueTimeout(queueWait)
                                               .build())
-                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
-                    .addProtocol(Http1Config.builder()
-                                         .maxHeadersSize(headerBytes)
-                                         .maxPrologueLength(MAX_REQUEST_LINE)
-                                         .addReceiveListener(guard.receiveListener())
-                                         // One send listener only: see Http1Listeners for why.
-                                         .addSendListener(Http1Listeners.of(guard.sendListener(),
-                                                                            new BodilessContentLength()))
-                                         .build())
+                    // HTTP/1.1 and 1.0 through the wire checks; any other first line is answered at once.
+                    .addConnectionSelector(new Http1Wire(http1))
+                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE, refusals))
+                    .addProtocol(http1)
                     // Helidon's messages for the errors it answers before routing (all marked safe to
                     // show) reach TransportProblems only with this; it needs them to tell a 431.
                     .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
-                    .directHandlers(directHandlers());
+                    .directHandlers(directHandlers(refusals, routes));
         }
 
-        /** Problem+json for every answer the server gives before routing, on every listener. */
-        DirectHandlers directHandlers() {
-            TransportProblems problems = new TransportProblems(retryAfter.toSeconds());
+        /** Problem+json for every answer a listener gives before routing, each counted as a refusal. */
+        DirectHandlers directHandlers(Refusals refusals, RouteTemplates routes) {
+            TransportProblems problems = new TransportProblems(retryAfter.toSeconds(), refusals, routes);
             DirectHandlers.Builder handlers = DirectHandlers.builder();
             for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
                 handlers.addHandler(type, problems);

@@ -23,6 +23,7 @@ import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
@@ -36,6 +37,7 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 
+import org.productservice.http.Refusals;
 import org.productservice.http.TransportProblems;
 
 /**
@@ -77,6 +79,8 @@ public final class ConnectionGuard {
     private final Map<Phase, AtomicLong> timedOut;
     private final byte[] overloaded;
     private final byte[] timeout;
+    private final byte[] timeoutHead;
+    private final Refusals refusals;
     private volatile ScheduledFuture<?> scan;
     private volatile long lastCapWarning;
 
@@ -94,6 +98,11 @@ public final class ConnectionGuard {
                                                             "The service has too many open connections. Retry later.");
         this.timeout = TransportProblems.closingResponse(Status.REQUEST_TIMEOUT_408,
                                                          "The request did not arrive in time.");
+        this.timeoutHead = TransportProblems.closingResponse(Status.REQUEST_TIMEOUT_408,
+                                                             "The request did not arrive in time.", true);
+        // Its answers are refusals too: the cap's 503 and the head timeout's 408 (a body timeout is
+        // recorded by the request it cut, in routing).
+        this.refusals = new Refusals(listener, registry);
         Counts counts = COUNTS.computeIfAbsent(listener, name -> new Counts());
         this.refused = counts.refused;
         this.timedOut = counts.timedOut;
@@ -200,6 +209,7 @@ public final class ConnectionGuard {
 
     private void refuse(SocketChannel channel) {
         refused.incrementAndGet();
+        refusals.refused(Status.SERVICE_UNAVAILABLE_503.code(), Refusals.CONNECTION_CAP);
         try {
             channel.configureBlocking(false);
             channel.write(ByteBuffer.wrap(overloaded));
@@ -231,10 +241,13 @@ public final class ConnectionGuard {
         Phase phase = watch.phase;
         watch.timedOut = phase;
         timedOut.get(phase).incrementAndGet();
+        if (phase == Phase.HEAD) {
+            refusals.refused(Status.REQUEST_TIMEOUT_408.code(), Refusals.HEAD_TIMEOUT);
+        }
         try {
             if (phase != Phase.RESPONDED) {
                 // Nothing was written yet, so the socket's send buffer has room for this: it cannot block.
-                watch.channel.write(ByteBuffer.wrap(timeout));
+                watch.channel.write(ByteBuffer.wrap(watch.headRequest ? timeoutHead : timeout));
             }
         } catch (IOException | UncheckedIOException ignored) {
             // the client is gone already
@@ -263,6 +276,7 @@ public final class ConnectionGuard {
                     // Bytes pipelined after a request or response that closes the connection: never a second response.
                     throw new CloseConnectionException("request after Connection: close");
                 }
+                watch.headRequest = prologue.method() == Method.HEAD;
                 if (watch.phase == Phase.RESPONDED) {
                     watch.next(Phase.HEAD, deadline(settings.head()));
                 }
@@ -360,6 +374,7 @@ public final class ConnectionGuard {
         private volatile long deadline;
         private volatile boolean closeRequested;
         private volatile Phase timedOut;
+        private volatile boolean headRequest;
 
         private Watch(SocketChannel channel, long deadline) {
             this.channel = channel;
