@@ -173,6 +173,10 @@ public final class Http1Wire implements ServerConnectionSelector {
             this.body = headRequest ? Body.AFTER_HEAD : Body.SEND;
         }
 
+        void methodRefused() {
+            this.headRequest = false;
+        }
+
         Body body() {
             return body;
         }

@@ -37,6 +37,8 @@ public final class RequestChecks implements Http1ConnectionListener {
         byte[] line = wire.lastRequestLine();
         String method = prologue.method().text();
         if (line != null && !sentAsIs(line, method)) {
+            // Not HEAD either (a "head" is no HEAD): its answer keeps its body.
+            wire.methodRefused();
             int space = Math.max(0, indexOfSpace(line));
             throw RequestException.builder()
                     .type(DirectHandler.EventType.OTHER)
