@@ -83,6 +83,14 @@ public final class Main {
     public static final String ADMIN_SOCKET = "admin";
     /** Longest request line (method, target, version); longer ones get 414. */
     private static final int MAX_REQUEST_LINE = 4096;
+    /**
+     * Send buffer of an API connection. A write returns once the kernel holds the bytes; Linux
+     * grows an unset buffer up to 4 MiB, so a whole answer (the 1.7 MB Swagger UI bundle) went
+     * into it at once and a client reading it for 30 s was logged as served in milliseconds. With
+     * a bounded buffer the last write returns when the client has taken all but about twice this
+     * (plus its own receive buffer): the access log and the request timer measure the delivery.
+     */
+    private static final int SEND_BUFFER_BYTES = 64 * 1024;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
 
     private Main() {
@@ -402,7 +410,9 @@ public final class Main {
                     // gracefully; the guard covers every other phase (see ConnectionGuard).
                     .idleConnectionTimeout(connections.idle())
                     .idleConnectionPeriod(Duration.ofSeconds(1))
-                    .connectionOptions(guard.socketOptions(SocketOptions.create()))
+                    .connectionOptions(guard.socketOptions(SocketOptions.builder()
+                                                                   .socketSendBufferSize(SEND_BUFFER_BYTES)
+                                                                   .build()))
                     .shutdownGracePeriod(shutdownGrace)
                     .concurrencyLimit(FixedLimit.builder()
                                               .permits(concurrency)
