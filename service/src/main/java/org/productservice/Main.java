@@ -64,6 +64,7 @@ import org.productservice.server.ConnectionFaults;
 import org.productservice.server.ConnectionGuard;
 import org.productservice.server.ConnectionSettings;
 import org.productservice.server.HeadResponses;
+import org.productservice.server.Http10Responses;
 import org.productservice.server.Http1Listeners;
 import org.productservice.server.Http1Wire;
 import org.productservice.server.ListenerLiveness;
@@ -266,7 +267,7 @@ public final class Main {
                 .maxHeadersSize(8192)
                 .maxPrologueLength(MAX_REQUEST_LINE)
                 .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
-                .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses()))
+                .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses(), new Http10Responses()))
                 .build();
         return ListenerConfig.builder()
                 .name(ADMIN_SOCKET)
@@ -403,7 +404,7 @@ public final class Main {
                     // One listener per direction only: see Http1Listeners for why.
                     .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
                     .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses(),
-                                                       new BodilessContentLength()))
+                                                       new Http10Responses(), new BodilessContentLength()))
                     .build();
             server.maxPayloadSize(bodyBytes)
                     // Helidon's own idle handler closes connections waiting for their next request line

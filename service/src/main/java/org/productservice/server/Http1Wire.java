@@ -103,7 +103,8 @@ public final class Http1Wire implements ServerConnectionSelector {
 
     @Override
     public ServerConnection connection(ConnectionContext ctx) {
-        WireContext wire = new WireContext(ctx, new WireReader(new Source(ctx, maxRequestLine, maxHead)));
+        Source source = new Source(ctx, maxRequestLine, maxHead);
+        WireContext wire = new WireContext(ctx, new WireReader(source), source);
         ServerConnection connection = http1.connection(wire);
         return new WireConnection(wire, connection, (InterruptableTask<?>) connection);
     }
@@ -147,14 +148,22 @@ public final class Http1Wire implements ServerConnectionSelector {
     static final class WireContext implements ConnectionContext {
         private final ConnectionContext delegate;
         private final WireReader reader;
+        private final Source source;
         private HttpPrologue prologue;
         private long startNanos;
         private boolean headRequest;
+        private boolean unchunk;
         private Body body = Body.SEND;
 
-        private WireContext(ConnectionContext delegate, WireReader reader) {
+        private WireContext(ConnectionContext delegate, WireReader reader, Source source) {
             this.delegate = delegate;
             this.reader = reader;
+            this.source = source;
+        }
+
+        /** Whether the client speaks HTTP/1.0 (its request was passed on as HTTP/1.1). */
+        boolean http10() {
+            return source.http10;
         }
 
         void started(HttpPrologue requestLine) {
@@ -171,6 +180,14 @@ public final class Http1Wire implements ServerConnectionSelector {
         void answering() {
             this.prologue = null;
             this.body = headRequest ? Body.AFTER_HEAD : Body.SEND;
+        }
+
+        boolean unchunk() {
+            return unchunk;
+        }
+
+        void unchunk(boolean unchunk) {
+            this.unchunk = unchunk;
         }
 
         void methodRefused() {
@@ -321,6 +338,7 @@ public final class Http1Wire implements ServerConnectionSelector {
         private final int maxRequestLine;
         private final int maxHead;
         private boolean first = true;
+        private boolean http10;
 
         private Source(ConnectionContext ctx, int maxRequestLine, int maxHead) {
             this.ctx = ctx;
@@ -364,6 +382,7 @@ public final class Http1Wire implements ServerConnectionSelector {
             if (lf == -1 || !new String(bytes, 0, lf, StandardCharsets.US_ASCII).endsWith(HTTP_1_0)) {
                 return bytes;
             }
+            http10 = true;
             return asHttp11(bytes, lf);
         }
 

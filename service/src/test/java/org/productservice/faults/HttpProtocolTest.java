@@ -181,4 +181,18 @@ class HttpProtocolTest {
         String head = RawHttp.exchange(service.adminPort(), "HEAD /observe/health/live HTTP/1.0\r\n\r\n", WAIT);
         assertThat(RawHttp.parse(head, List.of("HEAD")).rest()).isEmpty();
     }
+
+    @Test
+    void anHttp10ClientGetsAStreamedAnswerWithoutChunks() throws Exception {
+        // Helidon streams the health answer in chunks to an HTTP/1.1 client.
+        String chunked = RawHttp.exchange(service.adminPort(), "GET /observe/health HTTP/1.1\r\nHost: x\r\n"
+                + "Connection: close\r\n\r\n", WAIT);
+        assertThat(chunked).containsIgnoringCase("Transfer-Encoding: chunked");
+
+        String answer = RawHttp.exchange(service.adminPort(), "GET /observe/health HTTP/1.0\r\n\r\n", WAIT);
+        assertThat(answer).startsWith("HTTP/1.1 200 ").doesNotContainIgnoringCase("Transfer-Encoding")
+                .contains("Connection: close").doesNotContain("<still open>");
+        String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+        assertThat(JSON.readTree(body).path("status").asText()).isEqualTo("UP");
+    }
 }
