@@ -70,9 +70,9 @@ public final class Http1Wire implements ServerConnectionSelector {
     }
 
     /**
-     * The request being served on this thread's connection, if any.
+     * The request being served on this thread's connection, if its answer has not started yet.
      *
-     * @return its request line, start time and method
+     * @return its request line and start time
      */
     public static Optional<WireRequest> current() {
         WireContext wire = CURRENT.get();
@@ -121,14 +121,6 @@ public final class Http1Wire implements ServerConnectionSelector {
      * @param startNanos when it was read ({@link System#nanoTime()})
      */
     public record WireRequest(HttpPrologue prologue, long startNanos) {
-        /**
-         * Whether it is a HEAD request.
-         *
-         * @return true for HEAD
-         */
-        public boolean head() {
-            return prologue.method() == Method.HEAD;
-        }
     }
 
     /** What is sent of the current answer's bytes. */
@@ -210,7 +202,7 @@ public final class Http1Wire implements ServerConnectionSelector {
             return new WireRequest(prologue, startNanos);
         }
 
-        /** The method token as the client sent it, if the last request line was read through this context. */
+        /** The bytes of the last request line as the client sent them (null before the first). */
         byte[] lastRequestLine() {
             return reader.lastBytes;
         }
