@@ -62,8 +62,8 @@ class RefusalsTest {
                                        Map.of("limits.concurrency", "1",
                                               "limits.queue", "0",
                                               "connections.max", "6",
-                                              "dynamodb.timeout.call", "PT4S",
-                                              "dynamodb.timeout.attempt", "PT4S"));
+                                              "dynamodb.timeout.call", "PT8S",
+                                              "dynamodb.timeout.attempt", "PT8S"));
         logs = new HostileConnections.LogRecorder();
     }
 
@@ -103,7 +103,7 @@ class RefusalsTest {
             assertThat(refusals("@default", 503, "concurrency_limit")).isGreaterThanOrEqualTo(2);
             awaitRefusalLine("503 (concurrency_limit) on listener @default");
         } finally {
-            holder.join(Duration.ofSeconds(10));
+            holder.join(Duration.ofSeconds(15));
         }
     }
 
@@ -146,9 +146,9 @@ class RefusalsTest {
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[64 * 1024];
             long start = System.nanoTime();
-            // About 1.7 MB at about 1 MB/s: the answer takes over a second to write.
+            // About 1.7 MB through a 4 KB window, a pause after each read: seconds to read it all.
             for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
-                Thread.sleep(40);
+                Thread.sleep(5);
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofSeconds(1));
         }
@@ -160,7 +160,7 @@ class RefusalsTest {
     }
 
     private RawHttp.Response awaitRefusal(String request, String method) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(6).toNanos();
         while (true) {
             String answer = RawHttp.exchange(service.port(), request, Duration.ofSeconds(1));
             List<RawHttp.Response> responses = RawHttp.parse(answer, List.of(method)).responses();
@@ -174,7 +174,7 @@ class RefusalsTest {
     }
 
     private void awaitRefusalLine(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (System.nanoTime() < deadline) {
             if (refusalLines().stream().anyMatch(line -> line.contains(text))) {
                 return;
