@@ -74,7 +74,7 @@ class AuthenticationTest {
         issuer.publish(rsa, ec);
         server = startService(issuer, Map.of("auth.jwks", issuer.jwksUri()));
         api = new Api(server.port());
-        admin = new Api(server.port(Main.ADMIN_SOCKET));
+        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -532,7 +532,7 @@ class AuthenticationTest {
             WebServer service = startService(broken, Map.of());
             try {
                 Api client = new Api(service.port());
-                Api clientAdmin = new Api(service.port(Main.ADMIN_SOCKET));
+                Api clientAdmin = Api.admin(service.port(Main.ADMIN_SOCKET));
                 String token = rsaToken(rsa, claims(broken, "x", BOTH).build());
 
                 Api.Response refused = client.get("/products", "Authorization", bearer(token));

@@ -34,7 +34,7 @@ class FileDescriptorCeilingTest {
                 assertThat(child.openFileDescriptors()).as("the service's open files").isLessThan(OPEN_FILES - 100);
                 // The listener still accepts: a new connection gets an answer (503 at the cap), not silence.
                 assertThat(exchange(child.port(), LIST, Duration.ofSeconds(5))).startsWith("HTTP/1.1 503 ");
-                assertThat(new Api(child.adminPort()).get("/observe/health/live").status())
+                assertThat(Api.admin(child.adminPort()).get("/observe/health/live").status())
                         .isEqualTo(200);
             }
             String answer = "";

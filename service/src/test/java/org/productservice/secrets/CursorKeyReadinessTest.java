@@ -44,7 +44,7 @@ class CursorKeyReadinessTest {
                     .build()
                     .start();
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             try {
                 // The first read runs in the background; wait until it has been answered.
                 Api.Response down = await(admin, response -> !"not read yet".equals(
