@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
+import org.productservice.testing.ApiContract;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,6 +61,7 @@ class LimitsTest {
         // Announces 10 MB and sends nothing: the answer must come from the Content-Length alone.
         String response = raw("POST /products HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                       + "Content-Length: 10485760\r\n\r\n");
+        ApiContract.get().checkHttp1("POST", "/products", response);
         assertThat(response).startsWith("HTTP/1.1 413");
         assertThat(response).containsIgnoringCase("content-type: application/problem+json");
         JsonNode problem = new ObjectMapper().readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
@@ -69,6 +71,7 @@ class LimitsTest {
     @Test
     void headersOverTheLimitAreRefusedWithAProblem() throws IOException {
         String response = raw("GET /products HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(4000) + "\r\n\r\n");
+        ApiContract.get().checkHttp1("GET", "/products", response);
         assertThat(response).matches("(?s)HTTP/1.1 4(31|00) .*");
         assertThat(response).containsIgnoringCase("content-type: application/problem+json");
     }

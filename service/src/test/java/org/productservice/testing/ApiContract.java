@@ -109,6 +109,29 @@ public final class ApiContract {
     }
 
     /**
+     * Fails when a response read off a raw socket breaks the contract.
+     *
+     * @param method   request method
+     * @param target   request path and query
+     * @param response the HTTP/1.1 response as text: status line, headers, blank line, body
+     * @throws AssertionError naming the request, each violation and the response
+     */
+    public void checkHttp1(String method, String target, String response) {
+        int headEnd = response.indexOf("\r\n\r\n");
+        if (!response.startsWith("HTTP/1.1 ") || headEnd < 0) {
+            throw new AssertionError(method + " " + target + " was not answered with an HTTP/1.1 response: " + shorten(response));
+        }
+        String[] lines = response.substring(0, headEnd).split("\r\n");
+        Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            headers.computeIfAbsent(lines[i].substring(0, colon).strip(), name -> new ArrayList<>())
+                    .add(lines[i].substring(colon + 1).strip());
+        }
+        check(method, target, Integer.parseInt(lines[0].substring(9, 12)), headers, response.substring(headEnd + 4));
+    }
+
+    /**
      * What a response does that the document does not allow.
      *
      * @param method  request method

@@ -1,5 +1,6 @@
 package org.productservice.testing;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -68,8 +69,18 @@ class ApiContractTest {
 
     @Test
     void aBodyWhereNoneIsDocumentedIsAViolation() {
-        assertThat(contract.violations("DELETE", "/products/" + ID, 204, Map.of(), "{}"))
+        assertThat(contract.violations("DELETE", "/products/" + ID, 204, Map.of("X-Request-Id", List.of("r1")), "{}"))
                 .singleElement().asString().contains("documents no body");
+    }
+
+    @Test
+    void aRequiredHeaderMustBeThereAndMatchItsSchema() {
+        assertThat(contract.violations("DELETE", "/products/" + ID, 204, Map.of(), ""))
+                .singleElement().asString().contains("required header X-Request-Id");
+        Map<String, List<String>> weakTag = new HashMap<>(JSON);
+        weakTag.put("etag", List.of("W/\"1\""));
+        assertThat(contract.violations("GET", "/products/" + ID, 200, weakTag, PRODUCT))
+                .singleElement().asString().contains("header ETag");
     }
 
     @Test
