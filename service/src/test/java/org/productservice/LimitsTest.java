@@ -69,6 +69,23 @@ class LimitsTest {
     }
 
     @Test
+    void aDeclaredOversizedBodyIs413OnEveryOperationNotOnlyOnWrites() throws IOException {
+        // The document lists 413 on every operation: the limit is checked before routing.
+        String target = "/products/3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+        String response = raw("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10485760\r\n\r\n");
+        ApiContract.get().checkHttp1("GET", target, response);
+        assertThat(response).startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void aRequestLineOverTheLimitIs414WithAProblem() {
+        Api.Response response = api.get("/products?name=" + "n".repeat(5000));
+        assertThat(response.status()).isEqualTo(414);
+        assertThat(response.header("Content-Type")).contains("application/problem+json");
+        assertThat(response.json().path("status").asInt()).isEqualTo(414);
+    }
+
+    @Test
     void headersOverTheLimitAreRefusedWithAProblem() throws IOException {
         String response = raw("GET /products HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(4000) + "\r\n\r\n");
         ApiContract.get().checkHttp1("GET", "/products", response);
