@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-import java.util.stream.StreamSupport;
 
 import org.productservice.docs.ApiDocs;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -268,10 +267,11 @@ public final class ApiContract {
 
     /** A header value as JSON: a number where the schema wants one and the text is one, else a string. */
     private Optional<String> headerJson(String schemaPointer, String value) {
-        JsonNode type = document.at(schemaPointer).path("type");
-        boolean numeric = StreamSupport.stream(type.isArray() ? type.spliterator() : List.of(type).spliterator(), false)
-                .anyMatch(t -> t.asText().equals("integer") || t.asText().equals("number"));
-        if (numeric && NUMBER.matcher(value).matches()) {
+        // 3.1: `type` is a name or a list of names.
+        JsonNode type = document.at(resolve(schemaPointer)).path("type");
+        List<String> types = new ArrayList<>();
+        (type.isArray() ? type : JSON.createArrayNode().add(type)).forEach(name -> types.add(name.asText()));
+        if ((types.contains("integer") || types.contains("number")) && NUMBER.matcher(value).matches()) {
             return Optional.of(value);
         }
         try {
