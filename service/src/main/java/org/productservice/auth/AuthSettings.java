@@ -2,34 +2,52 @@ package org.productservice.auth;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 import io.helidon.config.Config;
 
 /**
  * Settings of bearer-token authentication, from the {@code auth} config node (environment:
  * {@code AUTH_MODE}, {@code AUTH_ISSUER}, {@code AUTH_JWKS}, {@code AUTH_AUDIENCE},
- * {@code AUTH_CLAIMS_AUDIENCE}, {@code AUTH_SCOPES_READ}, {@code AUTH_SCOPES_WRITE}, {@code AUTH_SKEW},
- * {@code AUTH_KEYS_REFRESH}, {@code AUTH_KEYS_TTL}, {@code AUTH_KEYS_TIMEOUT}, {@code AUTH_CACHE_TOKENS}).
+ * {@code AUTH_CLAIMS_AUDIENCE}, {@code AUTH_CLAIMS_PRINCIPAL}, {@code AUTH_ALGORITHMS},
+ * {@code AUTH_SCOPES_READ}, {@code AUTH_SCOPES_WRITE}, {@code AUTH_SKEW}, {@code AUTH_KEYS_REFRESH},
+ * {@code AUTH_KEYS_BURST}, {@code AUTH_KEYS_TTL}, {@code AUTH_KEYS_TIMEOUT}, {@code AUTH_KEYS_WAIT},
+ * {@code AUTH_CACHE_TOKENS}). Defaults live in {@code application.yaml}; the ones here only serve
+ * a config without it.
  *
- * @param mode          {@code jwt} (every /products call needs a token) or {@code none}
- * @param issuer        the {@code iss} tokens must carry
- * @param jwks          where the issuer's key set is; empty means discovered from the issuer
- * @param audience      the audience tokens must be meant for
- * @param audienceClaim claim holding the audience: {@code aud}, or {@code client_id} for Cognito
- * @param readScope     scope that GET needs
- * @param writeScope    scope that POST, PUT, PATCH and DELETE need
- * @param skew          clock difference tolerated on {@code exp} and {@code nbf}
- * @param keysRefresh   shortest time between two fetches of the key set (an unknown key id
- *                      cannot make the service fetch more often)
- * @param keysTtl       age after which cached keys are refreshed in the background
- * @param keysTimeout   time limit of one fetch
- * @param tokenCache    most verified tokens remembered until they expire (0: none)
+ * @param mode           {@code jwt} (every /products call needs a token) or {@code none}
+ * @param issuer         the {@code iss} tokens must carry
+ * @param jwks           where the issuer's key set is; empty means discovered from the issuer
+ * @param audiences      the audiences a token may be meant for (one is enough)
+ * @param audienceClaim  claim holding the audience: {@code aud}, {@code client_id} for Cognito,
+ *                       {@code azp} for a Keycloak realm without an audience mapper
+ * @param principalClaim claim naming the caller (access log, idempotency scope); {@code sub}
+ *                       falls back to {@code client_id} when a token has no {@code sub}
+ * @param algorithms     signature algorithms accepted; empty means those of the issuer's keys
+ * @param readScope      scope that GET needs
+ * @param writeScope     scope that POST, PUT, PATCH and DELETE need
+ * @param skew           clock difference tolerated on {@code exp} and {@code nbf}
+ * @param keysRefresh    unknown key ids make the service fetch the key set at most once per this
+ *                       interval, on average
+ * @param keysBurst      fetches for unknown key ids allowed back to back
+ *                       before {@code keysRefresh} applies: a rotation right after a fetch waits for nothing
+ * @param keysTtl        age after which cached keys are refreshed in the background
+ * @param keysTimeout    time limit of one fetch, discovery and body included
+ * @param keysWait       longest a call with an unknown key id waits for the fetch it started or joined
+ * @param tokenCache     most verified tokens remembered until they expire (0: none)
  */
-public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String audience, String audienceClaim,
-                           String readScope, String writeScope, Duration skew, Duration keysRefresh,
-                           Duration keysTtl, Duration keysTimeout, int tokenCache) {
+public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, Set<String> audiences, String audienceClaim,
+                           String principalClaim, Set<String> algorithms, String readScope, String writeScope,
+                           Duration skew, Duration keysRefresh, int keysBurst, Duration keysTtl, Duration keysTimeout,
+                           Duration keysWait, int tokenCache) {
+    /** The asymmetric JWS algorithms nimbus verifies for us; never {@code none} nor HMAC. */
+    static final Set<String> SUPPORTED_ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+                                                           "ES256", "ES384", "ES512");
 
     /** Whether calls need a token. */
     public enum Mode {
@@ -41,21 +59,37 @@ public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String 
 
     /** Checks the settings. */
     public AuthSettings {
+        audiences = Set.copyOf(audiences);
+        algorithms = Set.copyOf(algorithms);
         if (mode == Mode.JWT) {
             if (issuer == null || issuer.isBlank()) {
                 throw new IllegalArgumentException("auth.issuer is not set: set AUTH_ISSUER to the token issuer "
                                                            + "(or AUTH_MODE=none to serve without authentication)");
             }
-            if (audience == null || audience.isBlank()) {
+            if (audiences.isEmpty()) {
                 throw new IllegalArgumentException("auth.audience is not set: set AUTH_AUDIENCE to the audience "
-                                                           + "tokens are issued for");
+                                                           + "tokens are issued for (several: comma-separated)");
             }
+        }
+        for (String algorithm : algorithms) {
+            if (!SUPPORTED_ALGORITHMS.contains(algorithm)) {
+                throw new IllegalArgumentException("auth.algorithms (AUTH_ALGORITHMS) lists " + algorithm
+                                                           + ": only " + String.join(", ", SUPPORTED_ALGORITHMS.stream().sorted().toList())
+                                                           + " can be accepted");
+            }
+        }
+        if (principalClaim == null || principalClaim.isBlank()) {
+            throw new IllegalArgumentException("auth.claims.principal (AUTH_CLAIMS_PRINCIPAL) must name a claim, e.g. sub");
         }
         if (tokenCache < 0) {
             throw new IllegalArgumentException("auth.cache.tokens must not be negative");
         }
-        if (skew.isNegative() || keysRefresh.isNegative() || !keysTtl.isPositive() || !keysTimeout.isPositive()) {
-            throw new IllegalArgumentException("auth.skew and auth.keys.refresh must not be negative, "
+        if (keysBurst < 1) {
+            throw new IllegalArgumentException("auth.keys.burst (AUTH_KEYS_BURST) must be at least 1");
+        }
+        if (skew.isNegative() || keysRefresh.isNegative() || keysWait.isNegative() || !keysTtl.isPositive()
+                || !keysTimeout.isPositive()) {
+            throw new IllegalArgumentException("auth.skew, auth.keys.refresh and auth.keys.wait must not be negative, "
                                                        + "auth.keys.ttl and auth.keys.timeout must be positive");
         }
     }
@@ -77,14 +111,32 @@ public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, String 
         return new AuthSettings(mode,
                                 auth.get("issuer").asString().orElse(null),
                                 jwks,
-                                auth.get("audience").asString().orElse(null),
+                                list(auth.get("audience")),
                                 auth.get("claims.audience").asString().orElse("aud"),
+                                auth.get("claims.principal").asString().orElse("sub"),
+                                list(auth.get("algorithms")),
                                 auth.get("scopes.read").asString().orElse("products.read"),
                                 auth.get("scopes.write").asString().orElse("products.write"),
                                 auth.get("skew").as(Duration.class).orElse(Duration.ofSeconds(60)),
                                 auth.get("keys.refresh").as(Duration.class).orElse(Duration.ofSeconds(30)),
+                                auth.get("keys.burst").asInt().orElse(3),
                                 auth.get("keys.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)),
                                 auth.get("keys.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)),
+                                auth.get("keys.wait").as(Duration.class).orElse(Duration.ofMillis(500)),
                                 auth.get("cache.tokens").asInt().orElse(10_000));
+    }
+
+    /** A YAML list, or one comma-separated value (the only way an environment variable can hold a list). */
+    private static Set<String> list(Config node) {
+        List<String> values = node.isList()
+                ? node.asList(String.class).orElse(List.of())
+                : node.asString().map(value -> Arrays.asList(value.split(","))).orElse(List.of());
+        Set<String> result = new LinkedHashSet<>();
+        for (String value : values) {
+            if (!value.isBlank()) {
+                result.add(value.strip());
+            }
+        }
+        return result;
     }
 }

@@ -4,6 +4,10 @@ import java.time.Clock;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
@@ -64,8 +68,28 @@ public final class Authentication implements HttpService {
      */
     public static Authentication start(AuthSettings settings, MeterRegistry registry) {
         Authentication authentication = new Authentication(settings, new KeySource(settings), Clock.systemUTC(), registry);
-        authentication.keys.start();
+        checkIssuer(authentication.keys.start(), settings);
         return authentication;
+    }
+
+    /**
+     * Waits up to {@code auth.keys.timeout} for the first fetch, so that a discovery document
+     * naming another issuer (a trailing / too many in AUTH_ISSUER, another host name) stops the
+     * start with a message that says so, instead of every call getting 503. An issuer that is
+     * down or slow does not stop it: the keys are fetched when it answers.
+     */
+    private static void checkIssuer(CompletableFuture<IssuerKeys> firstFetch, AuthSettings settings) {
+        try {
+            firstFetch.get(settings.keysTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof KeySource.IssuerMismatchException mismatch) {
+                throw new IllegalArgumentException(mismatch.getMessage(), mismatch);
+            }
+        } catch (TimeoutException e) {
+            // still fetching: calls get 503 until it ends, readiness says so
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

@@ -5,8 +5,9 @@ import java.util.Optional;
 import io.helidon.webserver.http.ServerRequest;
 
 /**
- * Who is calling: the token's {@code sub}, or {@code client_id} for client-credentials tokens
- * without one. Set in the request's context by {@link Authentication}; handlers read it here and
+ * Who is calling: the claim {@code auth.claims.principal} names ({@code sub} by default, then
+ * {@code client_id} for client-credentials tokens without one; {@code azp} names the client in
+ * Keycloak). Set in the request's context by {@link Authentication}; handlers read it here and
  * never look at the Authorization header themselves.
  *
  * @param name the principal's name

@@ -49,6 +49,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Bearer-token authentication end to end: a real issuer key endpoint over HTTP, keys generated
@@ -58,6 +59,7 @@ class AuthenticationTest {
     private static final String AUDIENCE = "product-api";
     private static final String CHALLENGE = "Bearer realm=\"product-service\"";
     private static final String BOTH = "products.read products.write";
+    private static final String TABLES = "auth-" + UUID.randomUUID().toString().substring(0, 8);
 
     private static JwksServer issuer;
     private static RSAKey rsa;
@@ -84,10 +86,14 @@ class AuthenticationTest {
     }
 
     static WebServer startService(JwksServer issuer, Map<String, String> overrides) {
+        // Every service of this class shares one pair of tables: a new table can cost a start the
+        // SDK waiter's 20 s poll interval when the engine is slow to make it ACTIVE.
         Map<String, String> values = new HashMap<>(Map.of("auth.mode", "jwt",
                                                           "auth.issuer", issuer.issuer(),
                                                           "auth.audience", AUDIENCE,
-                                                          "auth.keys.refresh", "PT1S"));
+                                                          "auth.keys.refresh", "PT1S",
+                                                          "dynamodb.table.products", TABLES + "-products",
+                                                          "dynamodb.table.idempotency", TABLES + "-idempotency"));
         values.putAll(overrides);
         Config config = TestEngine.get().config(values);
         return WebServer.builder().update(builder -> Main.configure(builder, config)).build().start();
@@ -258,9 +264,42 @@ class AuthenticationTest {
         cases.add(Arguments.of("a signed 9 KB token", rsaToken(rsa, claims(issuer, "x", BOTH).claim("pad", "p".repeat(7000)).build()),
                                "token too long"));
         cases.add(Arguments.of("no subject", rsaToken(rsa, claims(issuer, null, BOTH).build()), "token names no subject"));
+        // Variants of one valid token: nimbus's lenient base64url decoding would verify each of them.
+        String valid = token(BOTH);
+        for (String suffix : List.of("!", "~", "%", "=", "==", "+", "/")) {
+            cases.add(Arguments.of("a valid token + '" + suffix + "'", valid + suffix, "token is not a signed JWT"));
+        }
+        int middle = valid.lastIndexOf('.') + 20;
+        cases.add(Arguments.of("a valid token with a tab inside its signature",
+                               valid.substring(0, middle) + "\t" + valid.substring(middle), "token is not a signed JWT"));
+        cases.add(Arguments.of("a valid token with a space inside its signature",
+                               valid.substring(0, middle) + " " + valid.substring(middle), "token is not a signed JWT"));
+        cases.add(Arguments.of("a valid token whose last character has unused bits set", nonCanonical(valid),
+                               "token is not a signed JWT"));
+        cases.add(Arguments.of("four parts", valid + ".e30", "token is not a signed JWT"));
+        cases.add(Arguments.of("an empty signature", valid.substring(0, valid.lastIndexOf('.') + 1), "token is not a signed JWT"));
+        cases.add(Arguments.of("an empty header", valid.substring(valid.indexOf('.')), "token is not a signed JWT"));
+        SignedJWT ps256 = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.PS256).keyID(rsa.getKeyID()).build(),
+                                        claims(issuer, "x", BOTH).build());
+        ps256.sign(new RSASSASigner(rsa));
+        cases.add(Arguments.of("PS256 with an RSA key published without alg (RS256 only)", ps256.serialize(),
+                               "signature algorithm not accepted"));
+        ECKey p384 = new ECKeyGenerator(Curve.P_384).keyID(ec.getKeyID()).generate();
+        SignedJWT es384 = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES384).keyID(ec.getKeyID()).build(),
+                                        claims(issuer, "x", BOTH).build());
+        es384.sign(new ECDSASigner(p384));
+        cases.add(Arguments.of("ES384 naming a P-256 key", es384.serialize(), "signature algorithm not accepted"));
         cases.add(Arguments.of("no expiry", rsaToken(rsa, claims(issuer, "x", BOTH).expirationTime(null).build()),
                                "token has no expiry"));
         return cases.stream();
+    }
+
+    /** The same token with the last character's unused low bits set: lenient decoders read the same bytes. */
+    static String nonCanonical(String token) {
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        int last = alphabet.indexOf(token.charAt(token.length() - 1));
+        assertThat(token.substring(token.lastIndexOf('.') + 1).length() % 4).as("a signature with unused bits").isIn(2, 3);
+        return token.substring(0, token.length() - 1) + alphabet.charAt(last | 1);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -425,8 +464,8 @@ class AuthenticationTest {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        // auth.keys.refresh is PT1S here: one fetch per started second, at most.
-        assertThat(issuer.fetches() - before).isLessThanOrEqualTo((int) Math.ceil(seconds) + 1);
+        // auth.keys.refresh is PT1S here, auth.keys.burst 3: the burst, then one per started second, at most.
+        assertThat(issuer.fetches() - before).isLessThanOrEqualTo(3 + (int) Math.ceil(seconds) + 1);
     }
 
     @Test
@@ -553,5 +592,197 @@ class AuthenticationTest {
                 service.stop();
             }
         }
+    }
+
+    @Test
+    void aTokenWhoseClaimsFailIsRefusedBeforeItsUnknownKeyIsLookedFor() throws Exception {
+        RSAKey stranger = new RSAKeyGenerator(2048).keyID("expired-stranger-" + UUID.randomUUID()).generate();
+        String expired = rsaToken(stranger, claims(issuer, "x", BOTH).expirationTime(Date.from(Instant.now().minusSeconds(600))).build());
+        String otherAudience = rsaToken(stranger, claims(issuer, "x", BOTH).audience("another-api").build());
+        int before = issuer.fetches();
+
+        Api.Response first = api.get("/products", "Authorization", bearer(expired));
+        Api.Response second = api.get("/products", "Authorization", bearer(otherAudience));
+
+        assertThat(first.header("WWW-Authenticate")).hasValue(
+                CHALLENGE + ", error=\"invalid_token\", error_description=\"token expired\"");
+        assertThat(second.header("WWW-Authenticate")).hasValue(
+                CHALLENGE + ", error=\"invalid_token\", error_description=\"wrong audience\"");
+        assertThat(issuer.fetches()).isEqualTo(before);
+    }
+
+    @Test
+    void aRotatedKeyIsTrustedAtOnceEvenRightAfterAFetch() throws Exception {
+        try (JwksServer rotating = new JwksServer()) {
+            rotating.publish(rsa);
+            // The production refresh interval: only the burst lets the rotation through at once.
+            WebServer service = startService(rotating, Map.of("auth.jwks", rotating.jwksUri(), "auth.keys.refresh", "PT30S"));
+            try {
+                Api client = new Api(service.port());
+                assertThat(client.get("/products", "Authorization", bearer(rsaToken(rsa, claims(rotating, "a", BOTH).build())))
+                                   .status()).isEqualTo(200);
+                // A stray token from elsewhere makes the service fetch the keys: the fetch that used to block rotations.
+                RSAKey stranger = new RSAKeyGenerator(2048).keyID("stranger-" + UUID.randomUUID()).generate();
+                assertThat(client.get("/products", "Authorization",
+                                      bearer(rsaToken(stranger, claims(rotating, "x", BOTH).build()))).status()).isEqualTo(401);
+
+                RSAKey next = new RSAKeyGenerator(2048).keyID("next-" + UUID.randomUUID()).generate();
+                rotating.publish(next, rsa);
+                Api.Response rsaRotated = client.get("/products", "Authorization",
+                                                     bearer(rsaToken(next, claims(rotating, "rotated", BOTH).build())));
+                ECKey ecNext = new ECKeyGenerator(Curve.P_256).keyID("ec-next-" + UUID.randomUUID()).generate();
+                rotating.publish(ecNext, next, rsa);
+                SignedJWT es = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ecNext.getKeyID()).build(),
+                                             claims(rotating, "rotated-ec", BOTH).build());
+                es.sign(new ECDSASigner(ecNext));
+                Api.Response ecRotated = client.get("/products", "Authorization", bearer(es.serialize()));
+
+                assertThat(rsaRotated.status()).as(rsaRotated.body()).isEqualTo(200);
+                assertThat(ecRotated.status()).as(ecRotated.body()).isEqualTo(200);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    void anExplicitAlgorithmListRefusesTheOthers() throws Exception {
+        WebServer service = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(), "auth.algorithms", "ES256"));
+        try {
+            Api client = new Api(service.port());
+            SignedJWT es = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ec.getKeyID()).build(),
+                                         claims(issuer, "client-ec", "products.read").build());
+            es.sign(new ECDSASigner(ec));
+
+            Api.Response rsaRefused = client.get("/products", "Authorization", bearer(token("products.read")));
+            Api.Response ecAccepted = client.get("/products", "Authorization", bearer(es.serialize()));
+
+            assertThat(rsaRefused.status()).isEqualTo(401);
+            assertThat(rsaRefused.header("WWW-Authenticate")).hasValue(
+                    CHALLENGE + ", error=\"invalid_token\", error_description=\"signature algorithm not accepted\"");
+            assertThat(ecAccepted.status()).as(ecAccepted.body()).isEqualTo(200);
+        } finally {
+            service.stop();
+        }
+    }
+
+    @Test
+    void keycloakStyleTokensWithoutAnAudienceMapperLetTwoNamedClientsIn() throws Exception {
+        // A realm without an audience mapper: aud is "account", azp names the client.
+        WebServer keycloak = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
+                                                         "auth.claims.audience", "azp",
+                                                         "auth.audience", "product-reader, product-writer",
+                                                         "auth.claims.principal", "azp"));
+        try {
+            Api client = new Api(keycloak.port());
+            String reader = rsaToken(rsa, claims(issuer, UUID.randomUUID().toString(), "products.read")
+                    .audience("account").claim("azp", "product-reader").build());
+            String writer = rsaToken(rsa, claims(issuer, UUID.randomUUID().toString(), BOTH)
+                    .audience("account").claim("azp", "product-writer").build());
+            // Another token of the same client (another service-account sub): the same principal.
+            String writerAgain = rsaToken(rsa, claims(issuer, UUID.randomUUID().toString(), BOTH)
+                    .audience("account").claim("azp", "product-writer").build());
+            String stranger = rsaToken(rsa, claims(issuer, "s", BOTH).audience("account").claim("azp", "someone-else").build());
+            String key = "azp-" + UUID.randomUUID();
+            String body = Api.json(Map.of("name", "Azp", "description", "d"));
+
+            Api.Response read = client.get("/products", "Authorization", bearer(reader));
+            Api.Response readerWrites = client.create(body, "Authorization", bearer(reader));
+            Api.Response created = client.create(body, "Authorization", bearer(writer), "Idempotency-Key", key);
+            Api.Response replayed = client.create(body, "Authorization", bearer(writerAgain), "Idempotency-Key", key);
+            Api.Response refused = client.get("/products", "Authorization", bearer(stranger));
+
+            assertThat(read.status()).as(read.body()).isEqualTo(200);
+            assertThat(readerWrites.status()).isEqualTo(403);
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            assertThat(replayed.status()).isEqualTo(201);
+            assertThat(replayed.header("Idempotent-Replayed")).hasValue("true");
+            assertThat(replayed.json().get("id").asText()).isEqualTo(created.json().get("id").asText());
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.header("WWW-Authenticate")).hasValue(
+                    CHALLENGE + ", error=\"invalid_token\", error_description=\"wrong audience\"");
+        } finally {
+            keycloak.stop();
+        }
+    }
+
+    @Test
+    void anIssuerWhoseDiscoveryNamesAnotherStopsTheStartSayingSo() {
+        // The usual slip: a trailing / that the issuer's own discovery document does not have.
+        assertThatThrownBy(() -> startService(issuer, Map.of("auth.issuer", issuer.issuer() + "/")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("names the issuer " + issuer.issuer() + ", not " + issuer.issuer() + "/")
+                .hasMessageContaining("AUTH_ISSUER")
+                .hasMessageContaining("without the trailing /");
+    }
+
+    @Test
+    void aStalledIssuerMakesNoCallWaitLongerThanTheFetchDeadline() throws Exception {
+        try (JwksServer slow = new JwksServer()) {
+            slow.publish(rsa);
+            slow.stall(true);
+            long start = System.nanoTime();
+            WebServer service = startService(slow, Map.of("auth.jwks", slow.jwksUri(), "auth.keys.timeout", "PT1S",
+                                                          "auth.keys.wait", "PT0.2S"));
+            try {
+                Api client = new Api(service.port());
+                String token = rsaToken(rsa, claims(slow, "x", BOTH).build());
+                Api.Response unavailable = client.get("/products", "Authorization", bearer(token));
+                double seconds = (System.nanoTime() - start) / 1e9;
+
+                assertThat(unavailable.status()).as(unavailable.body()).isEqualTo(503);
+                // The issuer holds its body back for a minute; the fetch deadline (1 s) ends it long before.
+                assertThat(seconds).isLessThan(30);
+
+                slow.stall(false);
+                Api.Response recovered = null;
+                for (int i = 0; i < 100 && (recovered == null || recovered.status() != 200); i++) {
+                    Thread.sleep(100);
+                    recovered = client.get("/products", "Authorization", bearer(token));
+                }
+                assertThat(recovered.status()).as(recovered.body()).isEqualTo(200);
+            } finally {
+                service.stop();
+            }
+        }
+    }
+
+    @Test
+    void aRefusedConnectionToTheIssuerIsLoggedWithItsCause() throws Exception {
+        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                warnings.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger keySource = java.util.logging.Logger.getLogger(KeySource.class.getName());
+        keySource.addHandler(capture);
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        WebServer service = startService(issuer, Map.of("auth.jwks", "http://127.0.0.1:" + closedPort + "/jwks"));
+        try {
+            for (int i = 0; i < 100 && warnings.isEmpty(); i++) {
+                Thread.sleep(50);
+            }
+        } finally {
+            service.stop();
+            keySource.removeHandler(capture);
+        }
+
+        assertThat(warnings).anySatisfy(message -> assertThat(message)
+                .startsWith("Could not fetch the token issuer's signing keys (none cached: calls get 503): ")
+                .contains("java.net.ConnectException")
+                .doesNotEndWith("null"));
     }
 }

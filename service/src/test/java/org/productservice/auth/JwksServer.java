@@ -5,6 +5,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,13 +26,19 @@ final class JwksServer implements AutoCloseable {
     private final AtomicReference<JWKSet> keys = new AtomicReference<>(new JWKSet());
     private final AtomicInteger fetches = new AtomicInteger();
     private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicReference<CountDownLatch> stalled = new AtomicReference<>();
 
     JwksServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        // One thread per exchange: a stalled answer must not hold up the others.
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/jwks", exchange -> {
             fetches.incrementAndGet();
+            CountDownLatch stall = stalled.get();
             if (down.get()) {
                 send(exchange, 503, "{}");
+            } else if (stall != null) {
+                trickle(exchange, keys.get().toPublicJWKSet().toString(), stall);
             } else {
                 // Public halves only, as a real issuer publishes them.
                 send(exchange, 200, keys.get().toPublicJWKSet().toString());
@@ -47,6 +56,35 @@ final class JwksServer implements AutoCloseable {
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
+        }
+    }
+
+    /** The head and the first bytes of the key set at once, the rest only once the stall ends (or after a minute). */
+    private static void trickle(HttpExchange exchange, String body, CountDownLatch stall) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(200, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes, 0, 10);
+            out.flush();
+            stall.await(60, TimeUnit.SECONDS);
+            out.write(bytes, 10, bytes.length - 10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the client gave up: what a stalled issuer sees
+        }
+    }
+
+    /**
+     * Makes the key set answer slowly: its head at once, its body only after {@link #stall(boolean)} false.
+     *
+     * @param value true to stall, false to let every stalled answer finish
+     */
+    void stall(boolean value) {
+        CountDownLatch previous = stalled.getAndSet(value ? new CountDownLatch(1) : null);
+        if (previous != null) {
+            previous.countDown();
         }
     }
 
@@ -72,6 +110,7 @@ final class JwksServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stall(false);
         server.stop(0);
     }
 }
