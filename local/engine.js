@@ -25,6 +25,20 @@ const { values } = parseArgs({
 // Tables become ACTIVE at once: nothing in this project waits on CREATING/DELETING states.
 const server = dynalite({ path: values.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
 
+// dynalite throws from a request's 'error' event (a client that resets its connection mid-request,
+// as the fault and hostile-connection tests do), which would end the whole engine: such a request
+// is dropped here instead, since nobody is left to answer.
+server.prependListener('request', (req) => {
+  const emit = req.emit
+  req.emit = function (event, ...args) {
+    if (event === 'error') {
+      req.destroy()
+      return true
+    }
+    return emit.call(this, event, ...args)
+  }
+})
+
 server.on('error', (err) => {
   console.error(`dynalite could not listen on ${values.host}:${values.port}: ${err.message}`)
   process.exit(1)
