@@ -13,10 +13,13 @@ import org.productservice.schema.TableDefinition;
 import org.productservice.schema.Tables;
 
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -36,6 +39,11 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 public final class TableBootstrap {
     private static final System.Logger LOGGER = System.getLogger(TableBootstrap.class.getName());
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    // Tables are only created on local engines (dynamodb.autocreate), where they are ACTIVE within moments.
+    private static final WaiterOverrideConfiguration TABLE_WAIT = WaiterOverrideConfiguration.builder()
+            .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(200)))
+            .waitTimeout(Duration.ofMinutes(2))
+            .build();
 
     private final DynamoDbClient client;
     private final DynamoDbSettings settings;
@@ -160,7 +168,9 @@ public final class TableBootstrap {
                 // Another instance created it first: fine.
             }
         }
-        client.waiter().waitUntilTableExists(b -> b.tableName(tableName));
+        // The SDK waiter's own pace is a DescribeTable every 20 s: a table that a local engine shows as
+        // CREATING for a moment would hold the start (and every test server) for 20 s.
+        client.waiter().waitUntilTableExists(DescribeTableRequest.builder().tableName(tableName).build(), TABLE_WAIT);
     }
 
     private static KeySchemaElement keyElement(KeyAttribute key, KeyType type) {
