@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,7 +48,12 @@ final class FaultProxy implements AutoCloseable {
         /** Each request is held for the configured delay before it is forwarded. */
         DELAY,
         /** Each request is answered by the proxy with a throttling (or other DynamoDB) error and never forwarded. */
-        THROTTLE
+        THROTTLE,
+        /**
+         * Each request is forwarded at once, so the engine executes it; some answers are then held
+         * back past the client's attempt timeout, others are dropped (the connection is reset).
+         */
+        LOSE_REPLIES
     }
 
     /** Body of the throttling answer, as DynamoDB sends it. */
@@ -70,6 +76,11 @@ final class FaultProxy implements AutoCloseable {
     // Error answers still to give in THROTTLE mode before forwarding again; negative: no end.
     private final AtomicInteger errorAnswersLeft = new AtomicInteger(-1);
     private volatile double cutProbability = 1.0;
+    private volatile double holdShare;
+    private volatile double dropShare;
+    private volatile Duration hold = Duration.ZERO;
+    private final AtomicInteger heldReplies = new AtomicInteger();
+    private final AtomicInteger droppedReplies = new AtomicInteger();
     private volatile ServerSocket listener;
     private volatile boolean closed;
 
@@ -151,6 +162,34 @@ final class FaultProxy implements AutoCloseable {
         this.delay = delay;
         mode = Mode.DELAY;
         listen();
+    }
+
+    /**
+     * Forwards every request at once, and loses some of the engine's answers: the engine has
+     * executed the request, the client never learns how it went. A held answer is written only
+     * after {@code hold} (choose it longer than the client's attempt timeout, by when the client
+     * has given up on the attempt and closed its connection); a dropped one is never written and
+     * its connection is reset.
+     *
+     * @param holdShare share of answers held, 0 to 1
+     * @param dropShare share of answers dropped, 0 to 1
+     * @param hold      how long a held answer is held
+     */
+    void loseReplies(double holdShare, double dropShare, Duration hold) {
+        this.holdShare = holdShare;
+        this.dropShare = dropShare;
+        this.hold = hold;
+        mode = Mode.LOSE_REPLIES;
+        listen();
+    }
+
+    /**
+     * How many answers {@link #loseReplies} held and dropped so far.
+     *
+     * @return held and dropped, in that order
+     */
+    int[] lostReplies() {
+        return new int[] {heldReplies.get(), droppedReplies.get()};
     }
 
     /**
@@ -331,6 +370,8 @@ final class FaultProxy implements AutoCloseable {
         private final ReentrantLock clientWrite = new ReentrantLock();
         // Bytes of the engine's answer to let through before the cut, when the current request is to be cut.
         private volatile long cutAfterResponseBytes = Long.MAX_VALUE;
+        // How long to hold the current request's answer before writing it, in LOSE_REPLIES mode; 0: not held.
+        private final AtomicLong holdReplyNanos = new AtomicLong();
 
         Connection(Socket client, Socket server) {
             this.client = client;
@@ -381,6 +422,16 @@ final class FaultProxy implements AutoCloseable {
                                 cutAfterResponseBytes = where == 1 ? 0 : ThreadLocalRandom.current().nextInt(1, 200);
                             }
                         }
+                        case LOSE_REPLIES -> {
+                            double draw = ThreadLocalRandom.current().nextDouble();
+                            if (draw < dropShare) {
+                                droppedReplies.incrementAndGet();
+                                cutAfterResponseBytes = 0;
+                            } else if (draw < dropShare + holdShare) {
+                                heldReplies.incrementAndGet();
+                                holdReplyNanos.set(hold.toNanos());
+                            }
+                        }
                         default -> {
                         }
                     }
@@ -401,6 +452,11 @@ final class FaultProxy implements AutoCloseable {
             try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    long held = holdReplyNanos.getAndSet(0);
+                    if (held > 0) {
+                        // The client gives up on the attempt meanwhile; the late answer then meets a closed connection.
+                        Thread.sleep(Duration.ofNanos(held));
+                    }
                     long allowed = cutAfterResponseBytes;
                     if (allowed < read) {
                         clientWrite.lock();
@@ -421,7 +477,7 @@ final class FaultProxy implements AutoCloseable {
                         clientWrite.unlock();
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 // Reset by a fault, closed by a peer, or the proxy is closing.
             } finally {
                 reset();
