@@ -95,7 +95,8 @@ final class HistoryChecker {
                 }
             }
         }
-        Set<String> reported = new HashSet<>();
+        // One violation per write, however many calls saw it.
+        Set<Op> reported = new HashSet<>();
         for (Op op : ops) {
             if (op.result().isEmpty()) {
                 continue;
@@ -103,14 +104,17 @@ final class HistoryChecker {
             State state = op.result().get();
             for (String value : List.of("n:" + state.name(), "d:" + state.description())) {
                 Op writer = writers.get(value);
-                if (writer == null || !reported.add(value + "@" + state.version())) {
+                if (writer == null || reported.contains(writer)) {
                     continue;
                 }
                 if (writer.refused()) {
+                    reported.add(writer);
                     found.add("false " + writer.status() + ": " + writer + " applied; its value is in " + state + " seen by " + op);
                 } else if (writer.status() >= 500 && !writer.outcomeUnknown()) {
+                    reported.add(writer);
                     found.add("a 503 without 'outcome unknown' applied: " + writer + " is in " + state + " seen by " + op);
                 } else if (writer.result().isPresent() && state.version() < writer.result().get().version()) {
+                    reported.add(writer);
                     found.add("write visible before its acknowledged version (applied twice?): " + writer + " is in "
                                       + state + " seen by " + op);
                 }
@@ -170,6 +174,8 @@ final class HistoryChecker {
                 List<Op> refused = deletes.stream().filter(Op::refused).toList();
                 found.add("false 404 or a delete falsely refused: " + absent + " found no product, and no delete that may "
                                   + "have applied started before it; deletes refused: " + refused);
+                // One per product: every later absence has the same cause.
+                return;
             }
         }
     }
