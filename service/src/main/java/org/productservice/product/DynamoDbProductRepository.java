@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.helidon.http.Status;
+
 import org.productservice.dynamodb.WriteAttempts;
+import org.productservice.http.ProblemException;
 import org.productservice.schema.Tables;
 
 import software.amazon.awssdk.core.exception.SdkException;
@@ -44,6 +47,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * attribute values, never as expression text.
  */
 public final class DynamoDbProductRepository implements ProductRepository {
+    /** Read-then-write rounds of a change without If-Match before it gives up on a product that keeps changing. */
+    static final int UNCONDITIONAL_ROUNDS = 5;
     private static final AttributeValue ONE = AttributeValue.fromN("1");
     private static final Expression ID_IS_NEW = Expression.builder()
             .expression("attribute_not_exists(#id)")
@@ -95,6 +100,28 @@ public final class DynamoDbProductRepository implements ProductRepository {
 
     @Override
     public Product update(String id, ProductChanges changes, OptionalLong expectedVersion, Instant now) {
+        if (expectedVersion.isPresent()) {
+            return updateVersion(id, changes, expectedVersion.getAsLong(), now);
+        }
+        // Without If-Match the change applies to whatever version is current. It is still written
+        // as a change of one version, the one read just before: then a retried attempt can never
+        // apply a second time, and a lost answer can always be told apart (settleUpdate). The
+        // price is one read per such write; a conflict with a concurrent writer reads again.
+        for (int round = 1; ; round++) {
+            long current = find(id).orElseThrow(() -> new ProductNotFoundException(id)).version();
+            try {
+                return updateVersion(id, changes, current, now);
+            } catch (VersionMismatchException changedMeanwhile) {
+                if (round == UNCONDITIONAL_ROUNDS) {
+                    throw ProblemException.of(Status.SERVICE_UNAVAILABLE_503, "Product " + id + " changed " + round
+                            + " times while this change was being written; it was not applied. Retry later.");
+                }
+            }
+        }
+    }
+
+    /** Changes the product if it is at the expected version. */
+    private Product updateVersion(String id, ProductChanges changes, long expectedVersion, Instant now) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         StringBuilder set = new StringBuilder("SET #updated = :updated, #version = if_not_exists(#version, :one) + :one");
@@ -114,11 +141,7 @@ public final class DynamoDbProductRepository implements ProductRepository {
         });
         String entry = RecentWrites.newEntry(changes);
         RecentWrites.add(set, names, values, entry);
-        String condition = condition(expectedVersion, names, values);
-        if (expectedVersion.isEmpty()) {
-            // Without a version condition, a retry whose first attempt applied would apply a second time.
-            condition += " AND " + RecentWrites.absent();
-        }
+        String condition = condition(OptionalLong.of(expectedVersion), names, values);
         WriteAttempts attempts = new WriteAttempts();
         try {
             UpdateItemResponse response = client.updateItem(attempts.attachTo(
@@ -146,7 +169,7 @@ public final class DynamoDbProductRepository implements ProductRepository {
      * the failure is a true 404 or 412 only when no earlier attempt can have applied, or when the
      * item proves that it did not; otherwise the outcome is unknown.
      */
-    private Product settleUpdate(String id, ProductChanges changes, OptionalLong expectedVersion, Instant now, String entry,
+    private Product settleUpdate(String id, ProductChanges changes, long expectedVersion, Instant now, String entry,
                                  WriteAttempts attempts, ConditionalCheckFailedException failure) {
         boolean earlier = attempts.earlierMayHaveApplied();
         Optional<Map<String, AttributeValue>> item = current(id, failure, earlier);
@@ -157,19 +180,17 @@ public final class DynamoDbProductRepository implements ProductRepository {
             }
         }
         if (!earlier) {
-            throw conditionFailure(id, expectedVersion, item);
+            throw conditionFailure(id, OptionalLong.of(expectedVersion), item);
         }
         if (item.isEmpty()) {
             throw new WriteOutcomeUnknownException(id, "the product has been deleted since, perhaps after this change", null);
         }
-        if (expectedVersion.isPresent()) {
-            long ours = expectedVersion.getAsLong() + 1;
-            long current = toProduct(item.get()).version();
-            // Had the change applied, it would have made version `ours` (versions only grow), and
-            // fewer than KEPT later changes cannot have pushed its entry out.
-            if (current < ours || current - ours < RecentWrites.KEPT) {
-                throw new VersionMismatchException(id, current);
-            }
+        long ours = expectedVersion + 1;
+        long current = toProduct(item.get()).version();
+        // Had the change applied, it would have made version `ours` (versions only grow), and
+        // fewer than KEPT later changes cannot have pushed its entry out.
+        if (current < ours || current - ours < RecentWrites.KEPT) {
+            throw new VersionMismatchException(id, current);
         }
         throw new WriteOutcomeUnknownException(id, "the product has changed too often since to tell", null);
     }
@@ -179,7 +200,7 @@ public final class DynamoDbProductRepository implements ProductRepository {
      * and its version. A field it did not set is the item's if no later change set it.
      */
     private Product ownWrite(String id, Map<String, AttributeValue> item, int position, ProductChanges changes,
-                             OptionalLong expectedVersion, Instant now) {
+                             long expectedVersion, Instant now) {
         Product current = toProduct(item);
         if (position == 0) {
             return current;
@@ -189,9 +210,8 @@ public final class DynamoDbProductRepository implements ProductRepository {
             throw new WriteOutcomeUnknownException(id, "it was applied, but later changes replaced the fields it left as they "
                     + "were, so the product as this change left it is no longer known", null);
         }
-        long version = expectedVersion.isPresent() ? expectedVersion.getAsLong() + 1 : current.version() - position;
         return new Product(id, changes.name().orElse(current.name()), changes.description().orElse(current.description()),
-                           current.createdAt(), now, version);
+                           current.createdAt(), now, expectedVersion + 1);
     }
 
     @Override

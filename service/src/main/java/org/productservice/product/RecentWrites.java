@@ -39,24 +39,19 @@ final class RecentWrites {
     // What fills a position that had no entry yet: DynamoDB cannot copy a missing attribute.
     private static final AttributeValue NONE = AttributeValue.fromS("-");
     private static final String SHIFT;
-    private static final String ABSENT;
     private static final Base64.Encoder TOKENS = Base64.getUrlEncoder().withoutPadding();
 
     static {
         StringBuilder shift = new StringBuilder();
-        // Not ":write IN (...)": dynalite fails on IN over a missing attribute.
-        StringBuilder absent = new StringBuilder("NOT (");
         for (int i = 0; i < KEPT; i++) {
             ATTRIBUTES[i] = Tables.RECENT_WRITE_PREFIX + i;
             PLACEHOLDERS[i] = "#write" + i;
-            absent.append(i == 0 ? "" : " OR ").append(PLACEHOLDERS[i]).append(" = :write");
         }
         for (int i = KEPT - 1; i > 0; i--) {
             shift.append(", ").append(PLACEHOLDERS[i]).append(" = if_not_exists(").append(PLACEHOLDERS[i - 1]).append(", :none)");
         }
         shift.append(", ").append(PLACEHOLDERS[0]).append(" = :write");
         SHIFT = shift.toString();
-        ABSENT = absent.append(")").toString();
     }
 
     private RecentWrites() {
@@ -88,16 +83,6 @@ final class RecentWrites {
         }
         values.put(":none", NONE);
         values.put(":write", AttributeValue.fromS(entry));
-    }
-
-    /**
-     * A condition that the change's entry is not in the item (after {@link #add}): keeps a
-     * retried change from applying twice when it carries no version condition.
-     *
-     * @return condition expression
-     */
-    static String absent() {
-        return ABSENT;
     }
 
     /**
