@@ -80,6 +80,9 @@ final class FaultProxy implements AutoCloseable {
     private volatile double dropShare;
     private volatile Duration hold = Duration.ZERO;
     private final AtomicInteger heldReplies = new AtomicInteger();
+    // Answers still to lose on requests of one operation (loseNextReplies), whatever the shares say.
+    private final AtomicInteger forcedLeft = new AtomicInteger();
+    private volatile String forcedOperation = "";
     private final AtomicInteger droppedReplies = new AtomicInteger();
     private volatile ServerSocket listener;
     private volatile boolean closed;
@@ -184,6 +187,20 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /**
+     * Loses the answers to the next requests of one operation, and forwards everything else
+     * untouched: e.g. the answer to the next UpdateItem, after the engine applied it.
+     *
+     * @param operation e.g. {@code UpdateItem}
+     * @param count     how many answers to lose
+     * @param hold      how long to hold each of them, or zero to drop them (reset the connection)
+     */
+    void loseNextReplies(String operation, int count, Duration hold) {
+        loseReplies(0, 0, hold);
+        forcedOperation = "." + operation;
+        forcedLeft.set(count);
+    }
+
+    /**
      * How many answers {@link #loseReplies} held and dropped so far.
      *
      * @return held and dropped, in that order
@@ -271,6 +288,18 @@ final class FaultProxy implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean takeForced() {
+        while (true) {
+            int left = forcedLeft.get();
+            if (left <= 0) {
+                return false;
+            }
+            if (forcedLeft.compareAndSet(left, left - 1)) {
+                return true;
+            }
         }
     }
 
@@ -395,7 +424,8 @@ final class FaultProxy implements AutoCloseable {
                     }
                     String headText = new String(head, StandardCharsets.ISO_8859_1);
                     byte[] body = in.readNBytes(contentLength(headText));
-                    targets.add(header(headText, "x-amz-target"));
+                    String target = header(headText, "x-amz-target");
+                    targets.add(target);
                     Mode current = mode;
                     switch (current) {
                         case REFUSE -> {
@@ -423,11 +453,12 @@ final class FaultProxy implements AutoCloseable {
                             }
                         }
                         case LOSE_REPLIES -> {
+                            boolean forced = target.endsWith(forcedOperation) && takeForced();
                             double draw = ThreadLocalRandom.current().nextDouble();
-                            if (draw < dropShare) {
+                            if (forced ? hold.isZero() : draw < dropShare) {
                                 droppedReplies.incrementAndGet();
                                 cutAfterResponseBytes = 0;
-                            } else if (draw < dropShare + holdShare) {
+                            } else if (forced || draw < dropShare + holdShare) {
                                 heldReplies.incrementAndGet();
                                 holdReplyNanos.set(hold.toNanos());
                             }
