@@ -48,7 +48,7 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  */
 public final class DynamoDbProductRepository implements ProductRepository {
     /** Read-then-write rounds of a change without If-Match before it gives up on a product that keeps changing. */
-    static final int UNCONDITIONAL_ROUNDS = 5;
+    static final int UNCONDITIONAL_ROUNDS = 32;
     private static final AttributeValue ONE = AttributeValue.fromN("1");
     private static final Expression ID_IS_NEW = Expression.builder()
             .expression("attribute_not_exists(#id)")
@@ -106,9 +106,11 @@ public final class DynamoDbProductRepository implements ProductRepository {
         // Without If-Match the change applies to whatever version is current. It is still written
         // as a change of one version, the one read just before: then a retried attempt can never
         // apply a second time, and a lost answer can always be told apart (settleUpdate). The
-        // price is one read per such write; a conflict with a concurrent writer reads again.
+        // price is one read per such write. A concurrent writer that got in first is no failure:
+        // the next round writes on the version the failed condition found, with no second read;
+        // each round lets at least one writer through, so N writers at once need at most N rounds.
+        long current = find(id).orElseThrow(() -> new ProductNotFoundException(id)).version();
         for (int round = 1; ; round++) {
-            long current = find(id).orElseThrow(() -> new ProductNotFoundException(id)).version();
             try {
                 return updateVersion(id, changes, current, now);
             } catch (VersionMismatchException changedMeanwhile) {
@@ -116,6 +118,7 @@ public final class DynamoDbProductRepository implements ProductRepository {
                     throw ProblemException.of(Status.SERVICE_UNAVAILABLE_503, "Product " + id + " changed " + round
                             + " times while this change was being written; it was not applied. Retry later.");
                 }
+                current = changedMeanwhile.currentVersion();
             }
         }
     }
