@@ -20,6 +20,14 @@ public final class Tables {
     public static final String UPDATED_AT = "updated_at";
     /** Optimistic-concurrency version, incremented by every write. */
     public static final String VERSION = "version";
+    /**
+     * Prefix of the attributes that keep the write tokens of a product's last changes, newest
+     * first: {@code write_0} holds the token of the change that made the current version,
+     * {@code write_1} the one before, and so on. Never part of the API's JSON.
+     */
+    public static final String RECENT_WRITE_PREFIX = "write_";
+    /** How many of a product's last changes keep their write token. */
+    public static final int RECENT_WRITES = 4;
 
     /** Index that serves "products with this name, newest first". */
     public static final IndexDefinition PRODUCT_NAME_INDEX = new IndexDefinition(

@@ -22,6 +22,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 public final class DynamoDbClients {
     // Any region works for a local engine; credentials only need to be well-formed.
     private static final Region LOCAL_REGION = Region.US_EAST_1;
+    // Stateless: each write call carries its own record of attempts.
+    private static final WriteAttempts.Recorder WRITE_ATTEMPTS = new WriteAttempts.Recorder();
     // One timer for the process's clients; 10 ms is the most a timeout of a second or more fires late.
     private static final TimeoutTimer TIMEOUTS = new TimeoutTimer(Duration.ofMillis(10));
 
@@ -48,7 +50,7 @@ public final class DynamoDbClients {
      *
      * @param settings     DynamoDB settings
      * @param metrics      times every call and counts its attempts, retries and Query/Scan items (an interceptor, not a MetricPublisher)
-     * @param interceptors run after the metrics' interceptor, on every call
+     * @param interceptors run after the metrics' interceptor, on every call; the {@link WriteAttempts} recorder runs last
      * @return the client
      */
     public static DynamoDbClient create(DynamoDbSettings settings, DynamoDbMetrics metrics,
@@ -90,9 +92,11 @@ public final class DynamoDbClients {
     }
 
     private static List<ExecutionInterceptor> concat(ExecutionInterceptor first, List<ExecutionInterceptor> rest) {
-        List<ExecutionInterceptor> all = new ArrayList<>(rest.size() + 1);
+        List<ExecutionInterceptor> all = new ArrayList<>(rest.size() + 2);
         all.add(first);
         all.addAll(rest);
+        // Last: an attempt that an earlier interceptor refuses before it is sent is never counted as sent.
+        all.add(WRITE_ATTEMPTS);
         return all;
     }
 }

@@ -42,7 +42,7 @@ public final class ErrorHandling {
      */
     public void register(HttpRouting.Builder routing) {
         // Features' failures extend ProblemException and carry their own status and headers.
-        routing.error(ProblemException.class, ErrorHandling::problem)
+        routing.error(ProblemException.class, this::problem)
                 .error(HttpException.class, (req, res, e) ->
                         Problems.send(req, res, e.status(), safeDetail(e.status(), e.getMessage()), List.of()))
                 .error(RequestException.class, (req, res, e) ->
@@ -52,9 +52,17 @@ public final class ErrorHandling {
                 .error(Exception.class, ErrorHandling::unexpected);
     }
 
-    private static void problem(ServerRequest req, ServerResponse res, ProblemException e) {
+    private void problem(ServerRequest req, ServerResponse res, ProblemException e) {
         e.headers().forEach(res::header);
-        Problems.send(req, res, e.status(), e.getMessage(), e.errors());
+        if (e.status().code() == Status.SERVICE_UNAVAILABLE_503.code() && !e.headers().containsKey(HeaderNames.RETRY_AFTER.defaultCase())) {
+            // e.g. a write whose outcome is unknown: the storage's Retry-After, like any storage 503.
+            res.header(HeaderNames.RETRY_AFTER, Long.toString(storageFailures.retryAfter().toSeconds()));
+        }
+        if (e.getCause() != null || !e.type().equals(ProblemException.NO_TYPE)) {
+            // A problem of its own type (a write whose outcome is unknown) is worth a line; plain refusals are not.
+            log(req, Level.WARNING, e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"), null);
+        }
+        Problems.send(req, res, e.status(), e.type(), e.getMessage(), e.errors());
     }
 
     private void storage(ServerRequest req, ServerResponse res, SdkException e) {

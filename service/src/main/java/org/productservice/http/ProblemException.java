@@ -12,7 +12,11 @@ import io.helidon.http.Status;
  * {@code http} package needs to know no feature.
  */
 public class ProblemException extends RuntimeException {
+    /** The problem type of problems that need no type of their own (RFC 9457). */
+    public static final String NO_TYPE = "about:blank";
+
     private final Status status;
+    private final String type;
     private final List<FieldError> errors;
     private final Map<String, String> headers;
 
@@ -25,10 +29,28 @@ public class ProblemException extends RuntimeException {
      * @param headers extra response headers (e.g. {@code Allow})
      */
     public ProblemException(Status status, String detail, List<FieldError> errors, Map<String, String> headers) {
-        super(detail, null, false, false);
+        this(status, NO_TYPE, detail, errors, headers, null);
+    }
+
+    private ProblemException(Status status, String type, String detail, List<FieldError> errors, Map<String, String> headers,
+                             Throwable cause) {
+        super(detail, cause, false, false);
         this.status = status;
+        this.type = type;
         this.errors = List.copyOf(errors);
         this.headers = Map.copyOf(headers);
+    }
+
+    /**
+     * Creates a problem of a type of its own, which clients act on (e.g. "re-read before retrying").
+     *
+     * @param status HTTP status
+     * @param type   problem type URI, as documented in openapi.yaml
+     * @param detail human-readable explanation of this occurrence
+     * @param cause  the failure behind it, for the log; may be null
+     */
+    protected ProblemException(Status status, String type, String detail, Throwable cause) {
+        this(status, type, detail, List.of(), Map.of(), cause);
     }
 
     /**
@@ -71,6 +93,15 @@ public class ProblemException extends RuntimeException {
      */
     public Status status() {
         return status;
+    }
+
+    /**
+     * Problem type.
+     *
+     * @return type URI, {@value #NO_TYPE} for most problems
+     */
+    public String type() {
+        return type;
     }
 
     /**

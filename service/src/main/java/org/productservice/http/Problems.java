@@ -40,17 +40,36 @@ public final class Problems {
      * @param errors per-field errors, may be empty
      */
     public static void send(ServerRequest req, ServerResponse res, Status status, String detail, List<FieldError> errors) {
+        send(req, res, status, ProblemException.NO_TYPE, detail, errors);
+    }
+
+    /**
+     * Sends a problem response of a given type.
+     *
+     * @param req    the request
+     * @param res    the response, not yet sent
+     * @param status HTTP status
+     * @param type   problem type URI
+     * @param detail explanation of this occurrence
+     * @param errors per-field errors, may be empty
+     */
+    public static void send(ServerRequest req, ServerResponse res, Status status, String type, String detail,
+                            List<FieldError> errors) {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(body(status, detail, req.path().absolute().path(), RequestObserver.requestId(req), errors));
+        res.send(body(status, type, detail, req.path().absolute().path(), RequestObserver.requestId(req), errors));
     }
 
     static byte[] body(Status status, String detail, String instance, String requestId, List<FieldError> errors) {
+        return body(status, ProblemException.NO_TYPE, detail, instance, requestId, errors);
+    }
+
+    static byte[] body(Status status, String type, String detail, String instance, String requestId, List<FieldError> errors) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
-            json.writeStringField("type", "about:blank");
+            json.writeStringField("type", type);
             json.writeStringField("title", status.reasonPhrase());
             json.writeNumberField("status", status.code());
             json.writeStringField("detail", detail);

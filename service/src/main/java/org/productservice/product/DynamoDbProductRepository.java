@@ -8,8 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import io.helidon.http.Status;
+
+import org.productservice.dynamodb.WriteAttempts;
+import org.productservice.http.ProblemException;
 import org.productservice.schema.Tables;
 
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.pagination.sync.SdkIterable;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbEnhancedClient;
 import software.amazon.awssdk.enhanced.dynamodb.DynamoDbIndex;
@@ -26,7 +31,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
@@ -39,6 +47,8 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
  * attribute values, never as expression text.
  */
 public final class DynamoDbProductRepository implements ProductRepository {
+    /** Read-then-write rounds of a change without If-Match before it gives up on a product that keeps changing. */
+    static final int UNCONDITIONAL_ROUNDS = 32;
     private static final AttributeValue ONE = AttributeValue.fromN("1");
     private static final Expression ID_IS_NEW = Expression.builder()
             .expression("attribute_not_exists(#id)")
@@ -90,6 +100,31 @@ public final class DynamoDbProductRepository implements ProductRepository {
 
     @Override
     public Product update(String id, ProductChanges changes, OptionalLong expectedVersion, Instant now) {
+        if (expectedVersion.isPresent()) {
+            return updateVersion(id, changes, expectedVersion.getAsLong(), now);
+        }
+        // Without If-Match the change applies to whatever version is current. It is still written
+        // as a change of one version, the one read just before: then a retried attempt can never
+        // apply a second time, and a lost answer can always be told apart (settleUpdate). The
+        // price is one read per such write. A concurrent writer that got in first is no failure:
+        // the next round writes on the version the failed condition found, with no second read;
+        // each round lets at least one writer through, so N writers at once need at most N rounds.
+        long current = find(id).orElseThrow(() -> new ProductNotFoundException(id)).version();
+        for (int round = 1; ; round++) {
+            try {
+                return updateVersion(id, changes, current, now);
+            } catch (VersionMismatchException changedMeanwhile) {
+                if (round == UNCONDITIONAL_ROUNDS) {
+                    throw ProblemException.of(Status.SERVICE_UNAVAILABLE_503, "Product " + id + " changed " + round
+                            + " times while this change was being written; it was not applied. Retry later.");
+                }
+                current = changedMeanwhile.currentVersion();
+            }
+        }
+    }
+
+    /** Changes the product if it is at the expected version. */
+    private Product updateVersion(String id, ProductChanges changes, long expectedVersion, Instant now) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         StringBuilder set = new StringBuilder("SET #updated = :updated, #version = if_not_exists(#version, :one) + :one");
@@ -107,36 +142,79 @@ public final class DynamoDbProductRepository implements ProductRepository {
             names.put("#description", Tables.DESCRIPTION);
             values.put(":description", AttributeValue.fromS(description));
         });
-        String condition = condition(expectedVersion, names, values);
+        String entry = RecentWrites.newEntry(changes);
+        RecentWrites.add(set, names, values, entry);
+        String condition = condition(OptionalLong.of(expectedVersion), names, values);
+        WriteAttempts attempts = new WriteAttempts();
         try {
-            UpdateItemResponse response = client.updateItem(UpdateItemRequest.builder()
-                                                                    .tableName(tableName)
-                                                                    .key(key(id))
-                                                                    .updateExpression(set.toString())
-                                                                    .conditionExpression(condition)
-                                                                    .expressionAttributeNames(names)
-                                                                    .expressionAttributeValues(values)
-                                                                    .returnValues(ReturnValue.ALL_NEW)
-                                                                    .build());
-            return table.tableSchema().mapToItem(response.attributes()).toProduct();
+            UpdateItemResponse response = client.updateItem(attempts.attachTo(
+                    UpdateItemRequest.builder()
+                            .tableName(tableName)
+                            .key(key(id))
+                            .updateExpression(set.toString())
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(names)
+                            .expressionAttributeValues(values)
+                            .returnValues(ReturnValue.ALL_NEW)
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .build()));
+            return toProduct(response.attributes());
         } catch (ConditionalCheckFailedException e) {
-            // A retried request whose first attempt was applied (response lost) fails its version
-            // condition against its own write: recognise that write and report success.
-            if (expectedVersion.isPresent()) {
-                Optional<Product> current = find(id);
-                if (current.isPresent() && isOwnWrite(current.get(), changes, expectedVersion.getAsLong(), now)) {
-                    return current.get();
-                }
-            }
-            throw conditionFailure(id, expectedVersion);
+            return settleUpdate(id, changes, expectedVersion, now, entry, attempts, e);
+        } catch (SdkException e) {
+            throw unknownIfSent(id, attempts, e);
         }
     }
 
-    private static boolean isOwnWrite(Product current, ProductChanges changes, long expectedVersion, Instant now) {
-        return current.version() == expectedVersion + 1
-                && current.updatedAt().equals(now)
-                && changes.name().map(current.name()::equals).orElse(true)
-                && changes.description().map(current.description()::equals).orElse(true);
+    /**
+     * The answer to an update whose condition failed. If the change's entry is in the item, the
+     * change applied (an earlier attempt's answer was lost): success, with what it wrote. If not,
+     * the failure is a true 404 or 412 only when no earlier attempt can have applied, or when the
+     * item proves that it did not; otherwise the outcome is unknown.
+     */
+    private Product settleUpdate(String id, ProductChanges changes, long expectedVersion, Instant now, String entry,
+                                 WriteAttempts attempts, ConditionalCheckFailedException failure) {
+        boolean earlier = attempts.earlierMayHaveApplied();
+        Optional<Map<String, AttributeValue>> item = current(id, failure, earlier);
+        if (item.isPresent()) {
+            int position = RecentWrites.position(item.get(), entry);
+            if (position >= 0) {
+                return ownWrite(id, item.get(), position, changes, expectedVersion, now);
+            }
+        }
+        if (!earlier) {
+            throw conditionFailure(id, OptionalLong.of(expectedVersion), item);
+        }
+        if (item.isEmpty()) {
+            throw new WriteOutcomeUnknownException(id, "the product has been deleted since, perhaps after this change", null);
+        }
+        long ours = expectedVersion + 1;
+        long current = toProduct(item.get()).version();
+        // Had the change applied, it would have made version `ours` (versions only grow), and
+        // fewer than KEPT later changes cannot have pushed its entry out.
+        if (current < ours || current - ours < RecentWrites.KEPT) {
+            throw new VersionMismatchException(id, current);
+        }
+        throw new WriteOutcomeUnknownException(id, "the product has changed too often since to tell", null);
+    }
+
+    /**
+     * What the change at a position of the item's recent writes wrote: its fields, its timestamp
+     * and its version. A field it did not set is the item's if no later change set it.
+     */
+    private Product ownWrite(String id, Map<String, AttributeValue> item, int position, ProductChanges changes,
+                             long expectedVersion, Instant now) {
+        Product current = toProduct(item);
+        if (position == 0) {
+            return current;
+        }
+        if ((changes.name().isEmpty() && RecentWrites.changedSince(item, position, 'n'))
+                || (changes.description().isEmpty() && RecentWrites.changedSince(item, position, 'd'))) {
+            throw new WriteOutcomeUnknownException(id, "it was applied, but later changes replaced the fields it left as they "
+                    + "were, so the product as this change left it is no longer known", null);
+        }
+        return new Product(id, changes.name().orElse(current.name()), changes.description().orElse(current.description()),
+                           current.createdAt(), now, expectedVersion + 1);
     }
 
     @Override
@@ -144,16 +222,33 @@ public final class DynamoDbProductRepository implements ProductRepository {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         String condition = condition(expectedVersion, names, values);
+        WriteAttempts attempts = new WriteAttempts();
         try {
-            client.deleteItem(DeleteItemRequest.builder()
-                                      .tableName(tableName)
-                                      .key(key(id))
-                                      .conditionExpression(condition)
-                                      .expressionAttributeNames(names)
-                                      .expressionAttributeValues(values.isEmpty() ? null : values)
-                                      .build());
+            client.deleteItem(attempts.attachTo(
+                    DeleteItemRequest.builder()
+                            .tableName(tableName)
+                            .key(key(id))
+                            .conditionExpression(condition)
+                            .expressionAttributeNames(names)
+                            .expressionAttributeValues(values.isEmpty() ? null : values)
+                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                            .build()));
         } catch (ConditionalCheckFailedException e) {
-            throw conditionFailure(id, expectedVersion);
+            boolean earlier = attempts.earlierMayHaveApplied();
+            Optional<Map<String, AttributeValue>> item = current(id, e, earlier);
+            // A deleted product leaves no trace, so "gone" after an attempt that may have applied
+            // cannot tell whose delete it was (a tombstone would, at the cost of every read and
+            // list filtering it out). A product still there was not deleted by this call, since
+            // ids are never reused: its 412 is true.
+            if (earlier && item.isEmpty()) {
+                throw new WriteOutcomeUnknownException(id, "the product is gone, perhaps deleted by this request", null);
+            }
+            if (earlier && expectedVersion.isEmpty() && item.isPresent()) {
+                throw new WriteOutcomeUnknownException(id, "the product is there again although the delete found it gone", null);
+            }
+            throw conditionFailure(id, expectedVersion, item);
+        } catch (SdkException e) {
+            throw unknownIfSent(id, attempts, e);
         }
     }
 
@@ -209,14 +304,51 @@ public final class DynamoDbProductRepository implements ProductRepository {
         return "attribute_exists(#id) AND (#version = :expected" + legacy + ")";
     }
 
-    /** A failed condition means either "gone" or "changed"; one read tells which. */
-    private RuntimeException conditionFailure(String id, OptionalLong expectedVersion) {
-        if (expectedVersion.isEmpty()) {
+    /** A failed condition means either "gone" or "changed"; the item tells which. */
+    private RuntimeException conditionFailure(String id, OptionalLong expectedVersion, Optional<Map<String, AttributeValue>> item) {
+        if (expectedVersion.isEmpty() || item.isEmpty()) {
             return new ProductNotFoundException(id);
         }
-        return find(id)
-                .<RuntimeException>map(current -> new VersionMismatchException(id, current.version()))
-                .orElseGet(() -> new ProductNotFoundException(id));
+        return new VersionMismatchException(id, toProduct(item.get()).version());
+    }
+
+    /**
+     * The item as the failed condition found it: DynamoDB returns it with the failure
+     * ({@code ReturnValuesOnConditionCheckFailure}); for an engine that does not (dynalite), or
+     * a missing item, one strongly consistent read, which sees that state or a later one. If the
+     * read fails, the write's own attempts decide: unknown if an earlier one may have applied,
+     * else the storage failure as it is (nothing was written).
+     */
+    private Optional<Map<String, AttributeValue>> current(String id, ConditionalCheckFailedException failure,
+                                                          boolean earlierMayHaveApplied) {
+        if (failure.hasItem() && !failure.item().isEmpty()) {
+            return Optional.of(failure.item());
+        }
+        try {
+            GetItemResponse response = client.getItem(GetItemRequest.builder()
+                                                              .tableName(tableName)
+                                                              .key(key(id))
+                                                              .consistentRead(true)
+                                                              .build());
+            return response.hasItem() && !response.item().isEmpty() ? Optional.of(response.item()) : Optional.empty();
+        } catch (SdkException e) {
+            if (earlierMayHaveApplied) {
+                throw new WriteOutcomeUnknownException(id, "the product could not be read to find out", e);
+            }
+            throw e;
+        }
+    }
+
+    /** A write's storage failure: its outcome is unknown once one of its attempts may have applied. */
+    private static RuntimeException unknownIfSent(String id, WriteAttempts attempts, SdkException e) {
+        if (attempts.anyMayHaveApplied()) {
+            return new WriteOutcomeUnknownException(id, "the answer from DynamoDB was lost", e);
+        }
+        return e;
+    }
+
+    private Product toProduct(Map<String, AttributeValue> item) {
+        return table.tableSchema().mapToItem(item).toProduct();
     }
 
     private static Map<String, AttributeValue> key(String id) {

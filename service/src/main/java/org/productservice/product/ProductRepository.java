@@ -30,6 +30,9 @@ public interface ProductRepository {
 
     /**
      * Changes the given fields, sets {@code updated_at} and increments the version, atomically.
+     * The change applies once, however often its request is retried on the way to storage, and
+     * a failure says that nothing was changed: when that cannot be known, the answer is
+     * {@link WriteOutcomeUnknownException}, never a 404 or 412.
      *
      * @param id              product id
      * @param changes         fields to change
@@ -38,6 +41,7 @@ public interface ProductRepository {
      * @return the product as stored after the change
      * @throws ProductNotFoundException  if there is no such product
      * @throws VersionMismatchException  if the stored version is not the expected one
+     * @throws WriteOutcomeUnknownException if the change may or may not have been applied
      */
     Product update(String id, ProductChanges changes, OptionalLong expectedVersion, Instant now);
 
@@ -48,6 +52,7 @@ public interface ProductRepository {
      * @param expectedVersion the version the client saw (If-Match), or empty for any
      * @throws ProductNotFoundException if there is no such product
      * @throws VersionMismatchException if the stored version is not the expected one
+     * @throws WriteOutcomeUnknownException if the product may or may not have been deleted by this call
      */
     void delete(String id, OptionalLong expectedVersion);
 

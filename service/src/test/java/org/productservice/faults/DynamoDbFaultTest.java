@@ -23,7 +23,7 @@ import org.productservice.testing.TestEngine;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.productservice.testing.Problems.assertProblem;
+import static org.productservice.testing.Problems.assertProblemOfType;
 
 /**
  * The service in front of a DynamoDB that fails the ways DynamoDB fails: not there at all,
@@ -141,9 +141,15 @@ class DynamoDbFaultTest {
         }
     }
 
-    /** A 503 problem that tells the client when to come back. */
+    /**
+     * A 503 problem that tells the client when to come back: storage unavailable, or, for a write
+     * that may have applied, its outcome unknown.
+     */
     static JsonNode assertUnavailable(Api.Response response) {
-        JsonNode problem = assertProblem(response, 503);
+        String type = response.status() == 503 && response.json().path("type").asText().equals(History.OUTCOME_UNKNOWN)
+                ? History.OUTCOME_UNKNOWN
+                : "about:blank";
+        JsonNode problem = assertProblemOfType(response, 503, type);
         assertThat(response.header("Retry-After")).as("Retry-After of %s", response).contains("1");
         return problem;
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -47,7 +48,12 @@ final class FaultProxy implements AutoCloseable {
         /** Each request is held for the configured delay before it is forwarded. */
         DELAY,
         /** Each request is answered by the proxy with a throttling (or other DynamoDB) error and never forwarded. */
-        THROTTLE
+        THROTTLE,
+        /**
+         * Each request is forwarded at once, so the engine executes it; some answers are then held
+         * back past the client's attempt timeout, others are dropped (the connection is reset).
+         */
+        LOSE_REPLIES
     }
 
     /** Body of the throttling answer, as DynamoDB sends it. */
@@ -70,6 +76,14 @@ final class FaultProxy implements AutoCloseable {
     // Error answers still to give in THROTTLE mode before forwarding again; negative: no end.
     private final AtomicInteger errorAnswersLeft = new AtomicInteger(-1);
     private volatile double cutProbability = 1.0;
+    private volatile double holdShare;
+    private volatile double dropShare;
+    private volatile Duration hold = Duration.ZERO;
+    private final AtomicInteger heldReplies = new AtomicInteger();
+    // Answers still to lose on requests of one operation (loseNextReplies), whatever the shares say.
+    private final AtomicInteger forcedLeft = new AtomicInteger();
+    private volatile String forcedOperation = "";
+    private final AtomicInteger droppedReplies = new AtomicInteger();
     private volatile ServerSocket listener;
     private volatile boolean closed;
 
@@ -154,6 +168,48 @@ final class FaultProxy implements AutoCloseable {
     }
 
     /**
+     * Forwards every request at once, and loses some of the engine's answers: the engine has
+     * executed the request, the client never learns how it went. A held answer is written only
+     * after {@code hold} (choose it longer than the client's attempt timeout, by when the client
+     * has given up on the attempt and closed its connection); a dropped one is never written and
+     * its connection is reset.
+     *
+     * @param holdShare share of answers held, 0 to 1
+     * @param dropShare share of answers dropped, 0 to 1
+     * @param hold      how long a held answer is held
+     */
+    void loseReplies(double holdShare, double dropShare, Duration hold) {
+        this.holdShare = holdShare;
+        this.dropShare = dropShare;
+        this.hold = hold;
+        mode = Mode.LOSE_REPLIES;
+        listen();
+    }
+
+    /**
+     * Loses the answers to the next requests of one operation, and forwards everything else
+     * untouched: e.g. the answer to the next UpdateItem, after the engine applied it.
+     *
+     * @param operation e.g. {@code UpdateItem}
+     * @param count     how many answers to lose
+     * @param hold      how long to hold each of them, or zero to drop them (reset the connection)
+     */
+    void loseNextReplies(String operation, int count, Duration hold) {
+        loseReplies(0, 0, hold);
+        forcedOperation = "." + operation;
+        forcedLeft.set(count);
+    }
+
+    /**
+     * How many answers {@link #loseReplies} held and dropped so far.
+     *
+     * @return held and dropped, in that order
+     */
+    int[] lostReplies() {
+        return new int[] {heldReplies.get(), droppedReplies.get()};
+    }
+
+    /**
      * Answers every request with a DynamoDB throttling error (HTTP 400) instead of forwarding it.
      *
      * @param errorType {@code ProvisionedThroughputExceededException} or {@code ThrottlingException}
@@ -232,6 +288,18 @@ final class FaultProxy implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean takeForced() {
+        while (true) {
+            int left = forcedLeft.get();
+            if (left <= 0) {
+                return false;
+            }
+            if (forcedLeft.compareAndSet(left, left - 1)) {
+                return true;
+            }
         }
     }
 
@@ -331,6 +399,8 @@ final class FaultProxy implements AutoCloseable {
         private final ReentrantLock clientWrite = new ReentrantLock();
         // Bytes of the engine's answer to let through before the cut, when the current request is to be cut.
         private volatile long cutAfterResponseBytes = Long.MAX_VALUE;
+        // How long to hold the current request's answer before writing it, in LOSE_REPLIES mode; 0: not held.
+        private final AtomicLong holdReplyNanos = new AtomicLong();
 
         Connection(Socket client, Socket server) {
             this.client = client;
@@ -354,7 +424,8 @@ final class FaultProxy implements AutoCloseable {
                     }
                     String headText = new String(head, StandardCharsets.ISO_8859_1);
                     byte[] body = in.readNBytes(contentLength(headText));
-                    targets.add(header(headText, "x-amz-target"));
+                    String target = header(headText, "x-amz-target");
+                    targets.add(target);
                     Mode current = mode;
                     switch (current) {
                         case REFUSE -> {
@@ -381,6 +452,17 @@ final class FaultProxy implements AutoCloseable {
                                 cutAfterResponseBytes = where == 1 ? 0 : ThreadLocalRandom.current().nextInt(1, 200);
                             }
                         }
+                        case LOSE_REPLIES -> {
+                            boolean forced = target.endsWith(forcedOperation) && takeForced();
+                            double draw = ThreadLocalRandom.current().nextDouble();
+                            if (forced ? hold.isZero() : draw < dropShare) {
+                                droppedReplies.incrementAndGet();
+                                cutAfterResponseBytes = 0;
+                            } else if (forced || draw < dropShare + holdShare) {
+                                heldReplies.incrementAndGet();
+                                holdReplyNanos.set(hold.toNanos());
+                            }
+                        }
                         default -> {
                         }
                     }
@@ -401,6 +483,11 @@ final class FaultProxy implements AutoCloseable {
             try (InputStream in = server.getInputStream(); OutputStream out = client.getOutputStream()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
+                    long held = holdReplyNanos.getAndSet(0);
+                    if (held > 0) {
+                        // The client gives up on the attempt meanwhile; the late answer then meets a closed connection.
+                        Thread.sleep(Duration.ofNanos(held));
+                    }
                     long allowed = cutAfterResponseBytes;
                     if (allowed < read) {
                         clientWrite.lock();
@@ -421,7 +508,7 @@ final class FaultProxy implements AutoCloseable {
                         clientWrite.unlock();
                     }
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 // Reset by a fault, closed by a peer, or the proxy is closing.
             } finally {
                 reset();

@@ -17,11 +17,23 @@ public final class Problems {
      * @return the problem body
      */
     public static JsonNode assertProblem(Api.Response response, int status) {
+        return assertProblemOfType(response, status, "about:blank");
+    }
+
+    /**
+     * Asserts a problem+json answer of a given problem type, and returns its body.
+     *
+     * @param response the response
+     * @param status   expected status
+     * @param type     expected problem type
+     * @return the problem body
+     */
+    public static JsonNode assertProblemOfType(Api.Response response, int status, String type) {
         assertThat(response.status()).as("status of %s", response).isEqualTo(status);
         assertThat(response.header("Content-Type")).as("content type of %s", response).contains("application/problem+json");
         JsonNode problem = response.json();
         assertThat(problem.path("status").asInt()).isEqualTo(status);
-        assertThat(problem.path("type").asText()).isEqualTo("about:blank");
+        assertThat(problem.path("type").asText()).isEqualTo(type);
         assertThat(problem.path("title").asText()).isNotBlank();
         assertThat(problem.path("detail").asText()).isNotBlank();
         assertThat(problem.path("request_id").asText()).isNotBlank();
