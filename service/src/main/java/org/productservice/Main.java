@@ -76,6 +76,8 @@ public final class Main {
     public static final String ADMIN_SOCKET = "admin";
     /** Longest request line (method, target, version); longer ones get 414. */
     private static final int MAX_REQUEST_LINE = 4096;
+    /** Largest request body on the admin port (probes and scrapes send none). */
+    private static final int ADMIN_MAX_BODY = 1024;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
 
     private Main() {
@@ -196,22 +198,26 @@ public final class Main {
                 .orElse(api::cursorSecret);
         ProductService productService = new ProductService(products, idempotency, api, cursorSecret, Clock.systemUTC());
         ErrorHandling errors = new ErrorHandling(new StorageFailures(limits.retryAfter()));
-        ApiDocs docs = ApiDocs.load();
+        ApiDocs docs = ApiDocs.load(config.get("docs.concurrency").asInt().orElse(4), limits.retryAfter());
 
         server.config(config.get("server"));
         String host = config.get("server.host").asString().orElse("0.0.0.0");
-        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, registry);
+        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, limits.bodyBytes(),
+                                                       limits.concurrency(), registry);
         ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
         limits.apply(server, apiGuard, apiConnections);
-        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections,
-                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, registry),
+        int adminConcurrency = config.get("admin.concurrency").asInt().orElse(4);
+        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections, adminConcurrency,
+                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, ADMIN_MAX_BODY,
+                                                                 adminConcurrency, registry),
                                              limits.directHandlers()));
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
                                   apiLiveness, authentication, cursorKey))
                 .routing(routing -> {
                     ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
                     routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf),
-                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new RequestDeadline(limits.deadline())),
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), docs.budget(),
+                                    new RequestDeadline(limits.deadline())),
                             errors, authentication, productService, docs);
                     faults.registerErrors(routing);
                 });
@@ -230,17 +236,19 @@ public final class Main {
      * The admin listener ({@code admin.*}): health and metrics for the probes and Prometheus, on a
      * port of its own that the Service behind the ingress never exposes. Its own small limits
      * mean that no load on the API port (stalled bodies, a full connection cap, a full
-     * concurrency limit) can make a probe wait.
+     * concurrency limit) can make a probe wait. Probes do not keep connections alive, so every
+     * answer here closes its connection ({@link ConnectionSettings#admin}): a few clients holding
+     * connections open cannot fill its small cap, and at the cap a stalled one makes room.
      */
-    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, ConnectionGuard guard,
-                                        DirectHandlers transportProblems) {
+    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, int concurrency,
+                                        ConnectionGuard guard, DirectHandlers transportProblems) {
         return ListenerConfig.builder()
                 .name(ADMIN_SOCKET)
                 .host(config.get("admin.host").asString().orElse(host))
                 .port(config.get("admin.port").asInt().orElse(9080))
-                .maxPayloadSize(1024)
+                .maxPayloadSize(ADMIN_MAX_BODY)
                 .concurrencyLimit(FixedLimit.builder()
-                                          .permits(config.get("admin.concurrency").asInt().orElse(4))
+                                          .permits(concurrency)
                                           .queueLength(16)
                                           .queueTimeout(Duration.ofSeconds(1))
                                           .build())
