@@ -93,6 +93,8 @@ public final class ConnectionGuard {
     private static final long WRITE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A head older than this is reclaimable at the cap: a real client sends its head in one go. */
     private static final long STALLED_HEAD_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Why the guard closed the connection of this thread while it received a body; the thread ends with it. */
+    private static final ThreadLocal<Reason> CLOSED_ON_THIS_THREAD = new ThreadLocal<>();
     /** Reads of one body the guard makes; a client that trickles more pieces is left to Helidon's parser. */
     private static final int MAX_BODY_READS = 4096;
 
@@ -222,7 +224,7 @@ public final class ConnectionGuard {
      */
     Optional<Reason> timedOut(SocketAddress client) {
         Watch watch = watch(client);
-        return watch == null ? Optional.empty() : Optional.ofNullable(watch.closedFor);
+        return watch == null ? Optional.ofNullable(CLOSED_ON_THIS_THREAD.get()) : Optional.ofNullable(watch.closedFor);
     }
 
     /** Number of connections currently open. */
@@ -422,11 +424,16 @@ public final class ConnectionGuard {
         }
         try {
             pullBody(ctx.dataReader(), chunked ? new ChunkedBodyEnd(maxBody + 8192) : null, length, watch);
-        } catch (CloseConnectionException e) {
-            throw e;
         } catch (RuntimeException lost) {
-            // End of stream, or the socket closed by the watchdog: nothing to answer, nothing to log.
-            throw new CloseConnectionException("connection lost while receiving the body", lost);
+            // End of stream, or the socket closed by the watchdog. The request still goes on: the handler's
+            // read of the body fails at once (no permit is held for long), and the request is recorded like
+            // any abandoned one, 499 or 408 with the reason (the socket has no peer address any more, so the
+            // reason is left with this thread for ConnectionFaults).
+            watch.closeRequested = true;
+            Reason reason = watch.closedFor;
+            if (reason != null) {
+                CLOSED_ON_THIS_THREAD.set(reason);
+            }
         } finally {
             bodiesReceiving.addAndGet(-length);
         }
