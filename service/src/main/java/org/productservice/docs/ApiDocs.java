@@ -22,7 +22,6 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.staticcontent.StaticContentService;
 
 import org.productservice.http.Problems;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -35,7 +34,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 /**
  * The API's documentation, served by the service itself and usable offline: the OpenAPI 3.1
  * document at {@code /openapi} (YAML, or JSON for {@code Accept: application/json}) and Swagger
- * UI at {@code /docs}, from the swagger-ui webjar on the classpath.
+ * UI at {@code /docs}, from the swagger-ui webjar on the classpath ({@link SwaggerUiFiles}).
  *
  * <p>The document is a hand-written file ({@code openapi.yaml}); a test checks it against the
  * routes the service registers, both ways, so it cannot silently drift.
@@ -147,6 +146,7 @@ public final class ApiDocs {
      * @param routing routing builder
      */
     public void register(HttpRouting.Builder routing) {
+        SwaggerUiFiles files = new SwaggerUiFiles(swaggerUiRoot);
         routing.any("/docs", ApiDocs::contentSecurityPolicy)
                 .any("/docs/*", ApiDocs::contentSecurityPolicy)
                 .get("/openapi", this::document)
@@ -158,7 +158,8 @@ public final class ApiDocs {
                     res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=UTF-8");
                     res.send(INITIALIZER);
                 })
-                .register("/docs", StaticContentService.builder(swaggerUiRoot).welcomeFileName("index.html").build());
+                .get("/docs/", files)
+                .get("/docs/{file}", files);
     }
 
     /**
