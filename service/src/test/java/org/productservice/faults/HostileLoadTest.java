@@ -46,6 +46,8 @@ class HostileLoadTest {
     private static final int CAP = 120;
     private static final Duration ATTACK = Duration.ofSeconds(6);
     private static final Duration P99_BUDGET = Duration.ofSeconds(1);
+    /** ConnectionSettings.HEAP_PER_CONNECTION: what the default cap is derived from. */
+    private static final long HEAP_PER_CONNECTION = 64 * 1024;
     private static final String GET = "GET /products?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     private static final String POST_BODY = "{\"name\":\"legit\",\"description\":\"written under attack\"}";
     private static final String POST = "POST /products HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
@@ -88,7 +90,9 @@ class HostileLoadTest {
             underAttack(GET, "200");
             ready.close();
             assertThat(ready.failures()).isEmpty();
-            assertThat(attack.connections()).isGreaterThan(3 * PERMITS);
+            for (int i = 0; i < 100 && closed("slow_response") == before; i++) {
+                Thread.sleep(100);
+            }
         }
         assertThat(closed("slow_response")).as("slow readers cut at the response rate").isGreaterThan(before);
     }
@@ -161,7 +165,11 @@ class HostileLoadTest {
                     return;
                 }
                 heads.add(head);
-                pause(1000, running);
+                // The answer says Connection: close; a client that asks again on it finds it closed.
+                while (in.read() >= 0) {
+                    // the rest of the (chunked) body
+                }
+                return;
             }
         });
              Attack silent = Attack.start(service.adminPort(), 15, 0, true, (socket, in, out, running) -> {
@@ -214,16 +222,18 @@ class HostileLoadTest {
     }
 
     /**
-     * The default cap under the production heap (-Xmx80m, SerialGC): every connection of the cap
-     * kept alive after a request, the heap after a full collection stays under 70 % and within the
-     * per-connection figure the cap is derived from, and liveness answers in under 100 ms.
+     * The default cap under the production heap (-Xmx80m, SerialGC): more connections than the cap
+     * holds, each kept alive after a GET or a POST. The cap (derived from the heap) holds, the oldest
+     * idle connections making room for the newer ones; the heap after a full collection stays under
+     * 70 % and within the per-connection figure the cap is derived from, and liveness answers in
+     * under 100 ms.
      */
     @Test
-    void perConnectionHeapStaysUnderTheFigureTheCapIsDerivedFrom() throws Exception {
+    void theDefaultCapKeepsTheProductionHeapUnder70PercentWithEveryConnectionKeptAlive() throws Exception {
         try (ChildService child = ChildService.launch(Map.of(), 0, ProcessBuilder.Redirect.DISCARD)) {
             child.awaitReady();
             long maxHeap = 80L << 20;
-            int cap = (int) (maxHeap * 0.4 / (48 * 1024));
+            int herd = (int) (maxHeap * 0.4 / HEAP_PER_CONNECTION) + 50;
             // Warm the paths once so that the baseline holds their classes and caches.
             for (int i = 0; i < 20; i++) {
                 HostileConnections.exchange(child.port(), ascii(GET), Duration.ofSeconds(5));
@@ -232,7 +242,7 @@ class HostileLoadTest {
             long baseline = child.heapAfterGc();
             List<java.net.Socket> kept = new ArrayList<>();
             try (Prober live = new Prober(child.adminPort(), "/observe/health/live")) {
-                for (int i = 0; i < cap; i++) {
+                for (int i = 0; i < herd; i++) {
                     java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), child.port());
                     socket.setSoTimeout(5000);
                     socket.getOutputStream().write(ascii(i % 4 == 0 ? POST.replace("Connection: close\r\n", "")
@@ -241,18 +251,19 @@ class HostileLoadTest {
                     kept.add(socket);
                 }
                 long open = child.metric("http_server_connections_open\\{listener=\"@default\"");
+                long reclaimed = child.metric("http_server_connections_closed_total\\{listener=\"@default\",reason=\"reclaimed\"");
                 long atCap = child.heapAfterGc();
                 live.reset();
                 Thread.sleep(2000);
-                // One more: it gets in, the oldest idle connection makes room.
-                assertThat(HostileConnections.exchange(child.port(), ascii(GET), Duration.ofSeconds(3))).startsWith("HTTP/1.1 200");
                 live.close();
                 double perConnection = (atCap - baseline) / (double) open;
-                System.out.printf("heap at the cap: %d connections open, heap after GC %d -> %d KB (%.0f %% of -Xmx80m),"
-                                          + " %.1f KB a connection; liveness slowest %d ms%n", open, baseline >> 10, atCap >> 10,
-                                  100.0 * atCap / maxHeap, perConnection / 1024, live.worst().toMillis());
-                assertThat(open).isEqualTo(cap);
-                assertThat(perConnection).isLessThan(48 * 1024);
+                System.out.printf("heap at the cap: %d connections open (%d reclaimed), heap after GC %d -> %d KB (%.0f %% of"
+                                          + " -Xmx80m), %.1f KB a connection; liveness slowest %d ms%n", open, reclaimed,
+                                  baseline >> 10, atCap >> 10, 100.0 * atCap / maxHeap, perConnection / 1024,
+                                  live.worst().toMillis());
+                assertThat(reclaimed).as("connections over the cap made room by closing idle ones").isPositive();
+                assertThat(open).isLessThanOrEqualTo(herd - 50);
+                assertThat(perConnection).isLessThan(HEAP_PER_CONNECTION);
                 assertThat(atCap).isLessThan((long) (maxHeap * 0.7));
                 assertThat(live.failures()).isEmpty();
                 assertThat(live.over100ms()).isLessThanOrEqualTo(live.calls() / 100);

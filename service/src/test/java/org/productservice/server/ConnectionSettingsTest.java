@@ -26,10 +26,10 @@ class ConnectionSettingsTest {
 
     @Test
     void theProductionHeapShrinksTheDefaultCapToWhatItsShareHolds() {
-        // -Xmx80m, 40 % for connections: 32 MB at 48 KB a connection.
+        // -Xmx80m, 40 % for connections: 32 MB at 64 KB a connection.
         long share = (long) (80L * 1024 * 1024 * 0.4);
         assertThat(ConnectionSettings.defaultMax(OptionalLong.of(1_048_576), 32, share))
-                .isEqualTo((int) (share / ConnectionSettings.HEAP_PER_CONNECTION)).isEqualTo(682);
+                .isEqualTo((int) (share / ConnectionSettings.HEAP_PER_CONNECTION)).isEqualTo(512);
         // Whichever is lower wins.
         assertThat(ConnectionSettings.defaultMax(OptionalLong.of(1024), 32, share)).isEqualTo(1024 - 32 - 512);
     }
