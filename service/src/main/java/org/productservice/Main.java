@@ -76,6 +76,13 @@ public final class Main {
     public static final String ADMIN_SOCKET = "admin";
     /** Longest request line (method, target, version); longer ones get 414. */
     private static final int MAX_REQUEST_LINE = 4096;
+    /**
+     * Kernel send buffer of an API connection. Linux grows it up to 4 MB by default, so a client that
+     * reads slowly would park a whole 1.7 MB response in kernel memory (charged to the pod) and its
+     * write would never block for the response-rate check to see; 64 KB holds any API answer but
+     * the largest pages, and keeps a LAN's bandwidth-delay product.
+     */
+    private static final int SEND_BUFFER = 64 * 1024;
     /** Largest request body on the admin port (probes and scrapes send none). */
     private static final int ADMIN_MAX_BODY = 1024;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
@@ -379,7 +386,7 @@ public final class Main {
                     // gracefully; the guard covers every other phase (see ConnectionGuard).
                     .idleConnectionTimeout(connections.idle())
                     .idleConnectionPeriod(Duration.ofSeconds(1))
-                    .connectionOptions(guard.socketOptions(SocketOptions.create()))
+                    .connectionOptions(guard.socketOptions(SocketOptions.builder().socketSendBufferSize(SEND_BUFFER).build()))
                     // Blocking sockets: one 8 KB read buffer a connection instead of NIO's two 8 KB
                     // buffers (read and write), which every idle keep-alive connection would hold.
                     .useNio(false)
