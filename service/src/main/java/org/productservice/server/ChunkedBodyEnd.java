@@ -9,7 +9,9 @@ import io.helidon.common.buffers.BufferData;
  * and Helidon then answers it (400 or 413).
  */
 final class ChunkedBodyEnd {
-    private enum State { SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, END_LF, DONE, INVALID }
+    private enum State {
+        SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF, TRAILER_START, TRAILER, TRAILER_LF, END_LF, DONE, INVALID
+    }
 
     private final long limit;
     private final byte[] scratch = new byte[1024];

@@ -221,6 +221,25 @@ class HostileLoadTest {
         }
     }
 
+    @Test
+    void chunkedAndExpectContinueBodiesAreReceivedBeforeTheRequestIsServed() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), service.port())) {
+            socket.setSoTimeout(3000);
+            var out = socket.getOutputStream();
+            out.write(ascii("POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                    + "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"name\":\"chunke\r\n"));
+            Thread.sleep(300);
+            out.write(ascii("3\r\nd\"}\r\n0\r\n\r\n"));
+            assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 201");
+
+            out.write(ascii("POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                                    + "Content-Length: " + POST_BODY.length() + "\r\n\r\n"));
+            assertThat(readResponse(socket.getInputStream())).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            out.write(ascii(POST_BODY));
+            assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 201");
+        }
+    }
+
     /**
      * The default cap under the production heap (-Xmx80m, SerialGC): more connections than the cap
      * holds, each kept alive after a GET or a POST. The cap (derived from the heap) holds, the oldest
