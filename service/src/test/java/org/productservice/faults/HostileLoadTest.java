@@ -226,10 +226,13 @@ class HostileLoadTest {
         try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), service.port())) {
             socket.setSoTimeout(3000);
             var out = socket.getOutputStream();
+            String first = POST_BODY.substring(0, 10);
+            String rest = POST_BODY.substring(10);
             out.write(ascii("POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                                    + "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"name\":\"chunke\r\n"));
+                                    + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(first.length()) + "\r\n" + first
+                                    + "\r\n"));
             Thread.sleep(300);
-            out.write(ascii("3\r\nd\"}\r\n0\r\n\r\n"));
+            out.write(ascii(Integer.toHexString(rest.length()) + "\r\n" + rest + "\r\n0\r\n\r\n"));
             assertThat(readResponse(socket.getInputStream())).startsWith("HTTP/1.1 201");
 
             out.write(ascii("POST /products HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
