@@ -121,8 +121,8 @@ class HostileLoadTest {
     @Test
     void keepAliveConnectionsTricklingRequestsAtTheCapMakeRoomForNewClients() throws Exception {
         long before = closed("reclaimed");
-        // The whole cap, each connection sending one small request every 2 s and reading its answer.
-        try (Attack attack = Attack.start(service.port(), CAP, 0, true, (socket, in, out, running) -> {
+        // More than the cap, each connection sending one small request every 2 s and reading its answer.
+        try (Attack attack = Attack.start(service.port(), CAP + 20, 0, true, (socket, in, out, running) -> {
             while (running.get()) {
                 out.write(ascii("GET /products?limit=1 HTTP/1.1\r\nHost: x\r\n\r\n"));
                 if (readResponse(in) == null) {
