@@ -87,7 +87,7 @@ class HostileLoadTest {
                      pause(500, running);
                  }
              })) {
-            underAttack(GET, "200");
+            underAttack("slow readers", GET, "200");
             ready.close();
             assertThat(ready.failures()).isEmpty();
             for (int i = 0; i < 100 && closed("slow_response") == before; i++) {
@@ -110,8 +110,8 @@ class HostileLoadTest {
                      out.write(' ');
                  }
              })) {
-            underAttack(GET, "200");
-            underAttack(POST, "201");
+            underAttack("slow bodies", GET, "200");
+            underAttack("slow bodies", POST, "201");
             ready.close();
             assertThat(ready.failures()).isEmpty();
         }
@@ -132,7 +132,7 @@ class HostileLoadTest {
             }
         })) {
             Thread.sleep(1000);
-            underAttack(GET, "200");
+            underAttack("keep-alive trickle", GET, "200");
         }
         assertThat(closed("reclaimed")).as("idle connections reclaimed at the cap").isGreaterThan(before);
     }
@@ -148,7 +148,7 @@ class HostileLoadTest {
             }
         })) {
             Thread.sleep(1500);
-            underAttack(GET, "200");
+            underAttack("slowloris", GET, "200");
         }
     }
 
@@ -315,7 +315,7 @@ class HostileLoadTest {
         Process attack = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try (Prober ready = new Prober(service.adminPort(), "/observe/health/ready")) {
             Thread.sleep(1500);
-            underAttack(GET, "200");
+            underAttack("slowhttptest " + mode, GET, "200");
             ready.close();
             assertThat(ready.failures()).isEmpty();
         } finally {
@@ -324,9 +324,9 @@ class HostileLoadTest {
         }
     }
 
-    private Outcome underAttack(String request, String expected) throws InterruptedException {
+    private Outcome underAttack(String attack, String request, String expected) throws InterruptedException {
         Outcome outcome = HostileLoad.legitimate(service.port(), 3, ATTACK, request, expected);
-        System.out.printf("legitimate %s under attack: %s%n", request.substring(0, request.indexOf(' ')), outcome);
+        System.out.printf("legitimate %s under %s: %s%n", request.substring(0, request.indexOf(' ')), attack, outcome);
         assertThat(outcome.calls()).isGreaterThan(20);
         assertThat(outcome.successRate()).as("%s", outcome).isGreaterThanOrEqualTo(0.95);
         assertThat(outcome.p99()).as("%s", outcome).isLessThan(P99_BUDGET);
