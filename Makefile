@@ -16,22 +16,32 @@ MVN := ./mvnw -B -ntp -C
 JAVA_MAJOR := $(shell sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$(JAVA_HOME)/release" 2>/dev/null)
 export MAVEN_OPTS += $(if $(filter-out 21 22 23,$(JAVA_MAJOR)),--sun-misc-unsafe-memory-access=allow)
 
+# The ports of `make run` and `make admin`; a second instance next to the first needs its own of
+# each, and its own DATA_DIR: make run PORT=8081 ADMIN_PORT=9081 ENGINE_PORT=8002 DATA_DIR=.data/dynalite-2
+# PORT: the API. ADMIN_PORT: the service's health and metrics listener (its admin.port, ADMIN_PORT in
+# the service's environment too). ENGINE_PORT: the local engine. DYNAMODB_ADMIN_PORT: `make admin`.
 PORT ?= 8080
+ADMIN_PORT ?= 9080
+ENGINE_PORT ?= 8000
+DYNAMODB_ADMIN_PORT ?= 8001
+DATA_DIR ?= .data/dynalite
 # `make run AUTH=jwt`: /products needs a bearer token, checked against a development key pair
 # in .data/auth/ (scripts/dev-auth.sh); `make token` prints one. Default: no authentication.
 AUTH ?= none
 SCOPES ?= products.read products.write
-ENGINE_PORT ?= 8000
-DATA_DIR ?= .data/dynalite
-ADMIN_PORT ?= 8001
+# Passed to scripts/run.sh alone: exported, ADMIN_PORT would move the admin listener of every
+# service a recipe starts (the tests' too), as the service reads it from the environment.
+RUN_ENV = PORT=$(PORT) ADMIN_PORT=$(ADMIN_PORT) ENGINE_PORT=$(ENGINE_PORT) DATA_DIR=$(DATA_DIR)
 SERVICE_JAR := service/target/product-service.jar
+# What the service's jar is built from: `make run` rebuilds it only when one of these changed.
+SERVICE_SOURCES := pom.xml schema/pom.xml service/pom.xml $(shell find schema/src/main service/src/main -type f 2>/dev/null)
 # JVM flags of `make run`; the container image and `make bench` use the same (see docs/PERFORMANCE.md).
 JAVA_OPTS ?= -XX:+UseSerialGC -Xmx80m -XX:TrimNativeHeapInterval=2000 -XX:+ExitOnOutOfMemoryError
 
 ##@ General
 
 # Variables the target descriptions name, printed with their values.
-HELP_VARS = IMAGE VERSION IMAGE_REF CDK_OUTPUTS
+HELP_VARS = IMAGE VERSION IMAGE_REF CDK_OUTPUTS PORT ADMIN_PORT ENGINE_PORT DYNAMODB_ADMIN_PORT DATA_DIR
 
 .PHONY: help
 help: ## Show this help
@@ -40,22 +50,25 @@ help: ## Show this help
 	    text = substr(text, 1, RSTART - 1) ENVIRON[name] substr(text, RSTART + RLENGTH) } return text } \
 	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-14s\033[0m %s\n", $$1, expand($$2) } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+	@printf '\n\033[1mPorts of make run and make admin\033[0m (a second instance sets each, and its own DATA_DIR)\n'
+	@printf '  PORT=%s (API)  ADMIN_PORT=%s (health, metrics)  ENGINE_PORT=%s (local engine)  DYNAMODB_ADMIN_PORT=%s (make admin)  DATA_DIR=%s\n' \
+	  '$(PORT)' '$(ADMIN_PORT)' '$(ENGINE_PORT)' '$(DYNAMODB_ADMIN_PORT)' '$(DATA_DIR)'
 
 ##@ Development
 
 .PHONY: run
-run: check-jdk build engine-deps ## Serve the API on :8080 against the local engine on :8000 (data kept in .data/; AUTH=jwt: tokens needed)
-	@if (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null; then \
-	  echo "Port $(ENGINE_PORT) is taken (another 'make run'?): stop it, or run a second one with its own ports and data," \
-	    "e.g. make run ENGINE_PORT=8002 PORT=8081 DATA_DIR=.data/dynalite-2 (two engines on one DATA_DIR crash with 'Database is closed')" >&2; exit 1; fi
-	@mkdir -p $(DATA_DIR)
-	@trap 'kill $$engine 2>/dev/null || true; wait $$engine 2>/dev/null || true' EXIT; \
-	node local/engine.js --port $(ENGINE_PORT) --path $(DATA_DIR) & engine=$$!; \
-	for _ in $$(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$(ENGINE_PORT)) 2>/dev/null && break; sleep 0.1; done; \
-	env $(if $(filter jwt,$(AUTH)),$$(scripts/dev-auth.sh env)) \
-	"$(JAVA)" $(JAVA_OPTS) -Dconfig.profile=local -Dserver.port=$(PORT) \
-	  -Ddynamodb.endpoint=http://localhost:$(ENGINE_PORT) -jar $(SERVICE_JAR) \
-	  || test $$? -eq 130  # Ctrl-C (SIGINT) is the normal way to stop
+run: check-jdk run-ports $(SERVICE_JAR) engine-deps ## Serve the API on :$(PORT) (health, metrics :$(ADMIN_PORT)) against the local engine on :$(ENGINE_PORT), data in $(DATA_DIR) (AUTH=jwt: tokens needed)
+	@$(RUN_ENV) AUTH=$(AUTH) JAVA="$(JAVA)" JAVA_OPTS="$(JAVA_OPTS)" SERVICE_JAR=$(SERVICE_JAR) scripts/run.sh serve
+
+# Before the build, so that a taken port is said at once, not after minutes of compiling.
+.PHONY: run-ports
+run-ports:
+	@$(RUN_ENV) scripts/run.sh ports
+
+$(SERVICE_JAR): $(SERVICE_SOURCES)
+	@echo "Building the service (the first build downloads its dependencies: a few minutes)..."
+	@$(MVN) install -DskipTests -pl service -am | grep --line-buffered -E '^\[INFO\] (Building [^ ]|BUILD )|^\[(ERROR|WARNING)\]'
+	@touch $@
 
 .PHONY: token
 token: ## Print a development token for `make run AUTH=jwt` (SCOPES="products.read products.write")
@@ -71,9 +84,8 @@ TEST ?=
 MODULE ?= service
 
 .PHONY: test-one
-test-one: check-jdk engine-deps ## Run the tests matching TEST=Class[#method] in MODULE (default service)
-	@test -n "$(TEST)" || { echo "Name the test: make test-one TEST=ProductCreateGetTest (or Class#method; MODULE=deploy-tests...)" >&2; exit 1; }
-	$(MVN) verify -pl $(MODULE) -am -Dtest='$(TEST)' -Dsurefire.failIfNoSpecifiedTests=false
+test-one: check-jdk engine-deps ## Run the tests matching TEST=Class[#method] in MODULE (default service); fails when none matches
+	@MVN="$(MVN)" scripts/test-one.sh "$(MODULE)" "$(TEST)"
 
 # `make hostile` (with `make run` in another terminal): the lock-out attacks at full size, e.g.
 # ATTACKS="slow-read slowloris" DURATION=60; the small versions run in `make test` (HostileLoadTest).
@@ -95,9 +107,9 @@ local/node_modules/.package-lock.json: local/package.json local/package-lock.jso
 	cd local && npm ci --no-audit --no-fund --loglevel=error
 
 .PHONY: admin
-admin: engine-deps ## Admin UI for the engine of `make run` on :8001 (dynamodb-admin, pinned in local/package-lock.json)
+admin: engine-deps ## Admin UI for the engine of `make run` (:$(ENGINE_PORT)) on :$(DYNAMODB_ADMIN_PORT) (dynamodb-admin)
 	DYNAMO_ENDPOINT=http://localhost:$(ENGINE_PORT) AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
-	  local/node_modules/.bin/dynamodb-admin --host localhost --port $(ADMIN_PORT)
+	  local/node_modules/.bin/dynamodb-admin --host localhost --port $(DYNAMODB_ADMIN_PORT)
 
 .PHONY: clean
 clean: ## Remove build output (keeps the local engine's data in .data/)
@@ -181,9 +193,11 @@ DOMAIN ?=
 HOSTED_ZONE_ID ?=
 CERTIFICATE_ARN ?=
 # Network facts for the NetworkPolicy, passed through the stack's outputs to `make k8s-config`:
-# the cluster VPC's CIDR (kubelet probes) and the ALB subnets' CIDRs (comma-separated).
+# the ALB subnets' CIDRs and the node subnets' CIDRs (kubelet probes; comma-separated, or `none`
+# for k8s-config alone), and the cluster VPC's CIDR, which they are checked against.
 VPC_CIDR ?=
 ALB_SUBNET_CIDRS ?=
+NODE_SUBNET_CIDRS ?=
 CDK_CONTEXT ?=
 CDK := scripts/cdk.sh
 CDK_ARGS = --strict -c stage=$(or $(STAGE),dev) \
@@ -191,6 +205,7 @@ CDK_ARGS = --strict -c stage=$(or $(STAGE),dev) \
   $(if $(DOMAIN),-c domainName=$(DOMAIN)) $(if $(HOSTED_ZONE_ID),-c hostedZoneId=$(HOSTED_ZONE_ID)) \
   $(if $(CERTIFICATE_ARN),-c certificateArn=$(CERTIFICATE_ARN)) \
   $(if $(VPC_CIDR),-c vpcCidr=$(VPC_CIDR)) $(if $(ALB_SUBNET_CIDRS),-c albSubnetCidrs=$(ALB_SUBNET_CIDRS)) \
+  $(if $(filter-out none,$(NODE_SUBNET_CIDRS)),-c nodeSubnetCidrs=$(NODE_SUBNET_CIDRS)) \
   $(CDK_CONTEXT)
 # Where `make infra-deploy` writes the stack's outputs and `make k8s-config` reads them; one
 # definition, relative to the repository (the CLI runs in infra-cdk/, hence abspath below).
@@ -292,7 +307,8 @@ IMAGE_DIGEST_FILE := $(DEPLOY_DIR)/image.digest
 
 .PHONY: k8s-config
 k8s-config: ## Write the aws overlay's values (tables, AUTH_*, cursor key ARN, role, ALB, NetworkPolicy) from the CDK outputs
-	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
+	VPC_CIDR="$(VPC_CIDR)" ALB_SUBNET_CIDRS="$(ALB_SUBNET_CIDRS)" NODE_SUBNET_CIDRS="$(NODE_SUBNET_CIDRS)" \
+	  OTLP_ENDPOINT="$(OTLP_ENDPOINT)" HTTP_REDIRECT="$(HTTP_REDIRECT)" \
 	  node scripts/k8s-config.js --outputs $(CDK_OUTPUTS) --out k8s/overlays/aws/generated
 
 .PHONY: render
@@ -300,19 +316,23 @@ render: deploy-kustomization ## Print the manifests `make deploy` would apply (O
 	@$(KUBECTL) kustomize $(DEPLOY_DIR)
 
 .PHONY: deploy
-deploy: ## Apply the overlay (OVERLAY=aws|local); on aws the image pushed last, by digest
+deploy: kube-context ## Apply the overlay (OVERLAY=aws|local); on aws the image pushed last, by digest
 	@$(MAKE) deploy-kustomization REQUIRE_DIGEST=$(if $(filter aws,$(OVERLAY)),1,0)
 	$(KUBECTL) apply -k $(DEPLOY_DIR)
 
 .PHONY: rollout
-rollout: ## Wait until the new pods are ready; fails after ROLLOUT_TIMEOUT
+rollout: kube-context ## Wait until the new pods are ready; fails after ROLLOUT_TIMEOUT
 	$(KUBECTL) --namespace product-service rollout status deployment/product-service --timeout=$(ROLLOUT_TIMEOUT)
 
 .PHONY: undeploy
-undeploy: deploy-kustomization ## Delete everything the overlay created (the DynamoDB tables stay: the CDK stack owns them)
+undeploy: kube-context deploy-kustomization ## Delete everything the overlay created (the DynamoDB tables stay: the CDK stack owns them)
 	$(KUBECTL) delete -k $(DEPLOY_DIR) --ignore-not-found
 
 REQUIRE_DIGEST ?= 0
+.PHONY: kube-context
+kube-context:
+	@KUBECTL="$(KUBECTL)" scripts/kube-context.sh
+
 .PHONY: deploy-kustomization
 deploy-kustomization:
 	@scripts/deploy-kustomization.sh $(DEPLOY_DIR) $(OVERLAY) $(if $(REGISTRY),$(REGISTRY)/)$(IMAGE) "$(VERSION)" $(IMAGE_DIGEST_FILE) $(REQUIRE_DIGEST)

@@ -4,13 +4,14 @@
 // `make infra-deploy` and before `make deploy`.
 //
 // Usage: node scripts/k8s-config.js [--outputs infra-cdk/outputs.json] [--out k8s/overlays/aws/generated]
-//          [--stack NAME] [--vpc-cidr CIDR] [--alb-subnets CIDR,CIDR] [--otlp-endpoint URL|none]
-//          [--redirect-http]
+//          [--stack NAME] [--alb-subnets CIDR,CIDR] [--node-subnets CIDR,CIDR|none] [--vpc-cidr CIDR]
+//          [--otlp-endpoint URL|none] [--redirect-http]
 //
 // Input: the file `cdk deploy --outputs-file` writes: {"<StackName>": {"ProductTableName", ...}}.
 // The stack is the one given by --stack, else the only stack in the file with table outputs.
-// Network facts come from the outputs ("VpcCidr", "AlbSubnetCidrs") when the stack was deployed
-// with them, else from the flags or $VPC_CIDR / $ALB_SUBNET_CIDRS.
+// Network facts come from the outputs ("AlbSubnetCidrs", "NodeSubnetCidrs", "VpcCidr") when the
+// stack was deployed with them, else from the flags or $ALB_SUBNET_CIDRS / $NODE_SUBNET_CIDRS /
+// $VPC_CIDR. The subnets are required; the VPC CIDR, when known, only checks that they lie in it.
 //
 // Output (read by k8s/overlays/aws/kustomization.yaml; the directory is git-ignored, since it
 // holds account ids and ARNs):
@@ -80,6 +81,18 @@ function cidrProblem (value) {
   return null
 }
 
+// Whether a CIDR is a smaller network inside another (both already checked by cidrProblem).
+function strictlyInside (inner, outer) {
+  const parse = (cidr) => {
+    const [address, bits] = cidr.split('/')
+    return [address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0), Number(bits)]
+  }
+  const [innerAddress, innerBits] = parse(inner)
+  const [outerAddress, outerBits] = parse(outer)
+  const block = 2 ** (32 - outerBits)
+  return innerBits > outerBits && Math.floor(innerAddress / block) === Math.floor(outerAddress / block)
+}
+
 function list (value) {
   return (value || '').split(',').map((item) => item.trim()).filter((item) => item !== '')
 }
@@ -114,17 +127,24 @@ function otlpPeer (endpoint) {
 }
 
 function main () {
-  const { values: args } = parseArgs({
-    options: {
-      outputs: { type: 'string', default: 'infra-cdk/outputs.json' },
-      out: { type: 'string', default: 'k8s/overlays/aws/generated' },
-      stack: { type: 'string' },
-      'vpc-cidr': { type: 'string', default: process.env.VPC_CIDR || '' },
-      'alb-subnets': { type: 'string', default: process.env.ALB_SUBNET_CIDRS || '' },
-      'otlp-endpoint': { type: 'string', default: process.env.OTLP_ENDPOINT || DEFAULT_OTLP_ENDPOINT },
-      'redirect-http': { type: 'boolean', default: ['1', 'true', 'yes'].includes(process.env.HTTP_REDIRECT || '') },
-    },
-  })
+  let parsed
+  try {
+    parsed = parseArgs({
+      options: {
+        outputs: { type: 'string', default: 'infra-cdk/outputs.json' },
+        out: { type: 'string', default: 'k8s/overlays/aws/generated' },
+        stack: { type: 'string' },
+        'vpc-cidr': { type: 'string', default: process.env.VPC_CIDR || '' },
+        'alb-subnets': { type: 'string', default: process.env.ALB_SUBNET_CIDRS || '' },
+        'node-subnets': { type: 'string', default: process.env.NODE_SUBNET_CIDRS || '' },
+        'otlp-endpoint': { type: 'string', default: process.env.OTLP_ENDPOINT || DEFAULT_OTLP_ENDPOINT },
+        'redirect-http': { type: 'boolean', default: ['1', 'true', 'yes'].includes(process.env.HTTP_REDIRECT || '') },
+      },
+    })
+  } catch (err) {
+    fail(`${err.message} (see the usage at the top of scripts/k8s-config.js)`)
+  }
+  const args = parsed.values
 
   let text
   try {
@@ -165,14 +185,7 @@ function main () {
   check(values.AccessLogBucketName === undefined || BUCKET.test(values.AccessLogBucketName),
     `AccessLogBucketName "${values.AccessLogBucketName}" is not an S3 bucket name`)
 
-  const vpcCidr = values.VpcCidr || args['vpc-cidr']
-  if (!vpcCidr) {
-    errors.push('no VPC CIDR (kubelet probes come from the nodes): deploy the stack with -c vpcCidr=..., or pass --vpc-cidr / VPC_CIDR ' +
-      "(aws ec2 describe-vpcs --vpc-ids \"$(aws eks describe-cluster --name CLUSTER --query cluster.resourcesVpcConfig.vpcId --output text)\" --query 'Vpcs[0].CidrBlock' --output text)")
-  } else {
-    const problem = cidrProblem(vpcCidr)
-    if (problem) errors.push(`VPC CIDR ${problem}`)
-  }
+  // Who may reach the pods. Not the VPC CIDR: with the VPC CNI every pod has a VPC address.
   const albSubnets = list(values.AlbSubnetCidrs || args['alb-subnets'])
   if (albSubnets.length === 0) {
     errors.push('no ALB subnet CIDRs (the only sources of API traffic): deploy the stack with -c albSubnetCidrs=..., or pass --alb-subnets / ALB_SUBNET_CIDRS ' +
@@ -181,6 +194,35 @@ function main () {
   for (const cidr of albSubnets) {
     const problem = cidrProblem(cidr)
     if (problem) errors.push(`ALB subnet ${problem}`)
+  }
+  const nodeSubnetsGiven = values.NodeSubnetCidrs || args['node-subnets']
+  // "none" says that the cluster's network policy engine admits a node's own address to its pods
+  // by itself (the EKS VPC CNI's agent does): then the policy names no subnet for the probes,
+  // which is tighter, since with the VPC CNI the pods get addresses in the node subnets too.
+  const nodeSubnets = nodeSubnetsGiven === 'none' ? [] : list(nodeSubnetsGiven)
+  if (nodeSubnetsGiven !== 'none' && nodeSubnets.length === 0) {
+    errors.push('no node subnet CIDRs (the kubelet probes the admin port from the nodes; the VPC CIDR would admit every pod): ' +
+      'deploy the stack with -c nodeSubnetCidrs=... (make infra-deploy NODE_SUBNET_CIDRS=...), or pass --node-subnets / NODE_SUBNET_CIDRS ' +
+      "(aws ec2 describe-subnets --subnet-ids $(aws eks describe-nodegroup --cluster-name CLUSTER --nodegroup-name NODEGROUP " +
+      "--query 'nodegroup.subnets' --output text) --query 'Subnets[].CidrBlock' --output text), " +
+      "or 'none' if the cluster's network policy engine admits a node's own address by itself (the EKS VPC CNI agent does)")
+  }
+  for (const cidr of nodeSubnets) {
+    const problem = cidrProblem(cidr)
+    if (problem) errors.push(`node subnet ${problem}`)
+  }
+  const vpcCidr = values.VpcCidr || args['vpc-cidr']
+  if (vpcCidr) {
+    const problem = cidrProblem(vpcCidr)
+    if (problem) {
+      errors.push(`VPC CIDR ${problem}`)
+    } else {
+      for (const [what, cidrs] of [['ALB subnet', albSubnets], ['node subnet', nodeSubnets]]) {
+        for (const cidr of cidrs.filter((c) => !cidrProblem(c) && !strictlyInside(c, vpcCidr))) {
+          errors.push(`${what} "${cidr}" is not a subnet of the VPC ${vpcCidr}`)
+        }
+      }
+    }
   }
 
   const otlp = args['otlp-endpoint'] === 'none' ? null : otlpPeer(args['otlp-endpoint'])
@@ -213,7 +255,7 @@ function main () {
   const files = {
     'config.env': header + Object.entries(env).map(([key, value]) => `${key}=${value}\n`).join(''),
     'serviceaccount-patch.yaml': header + serviceAccountPatch(values),
-    'networkpolicy-patch.yaml': header + networkPolicyPatch({ vpcCidr, albSubnets, otlp, podIdentity: values.ServiceIdentity === 'pod-identity' }),
+    'networkpolicy-patch.yaml': header + networkPolicyPatch({ albSubnets, nodeSubnets, otlp, podIdentity: values.ServiceIdentity === 'pod-identity' }),
     'ingress-patch.yaml': header + ingressPatch({ values, certificate, redirect: args['redirect-http'] }),
   }
 
@@ -246,20 +288,23 @@ function serviceAccountPatch (values) {
     `# ${values.ServiceRoleArn}; the service account itself carries nothing.\n` + base
 }
 
-function networkPolicyPatch ({ vpcCidr, albSubnets, otlp, podIdentity }) {
+function networkPolicyPatch ({ albSubnets, nodeSubnets, otlp, podIdentity }) {
   const ipBlocks = (cidrs, indent, except) => cidrs.map((cidr) =>
     `${indent}- ipBlock:\n${indent}    cidr: ${cidr}\n` + (except ? `${indent}    except:\n${indent}      - ${except}\n` : '')).join('')
   let yaml = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: product-service\nspec:\n' +
     '  policyTypes: [Ingress, Egress]\n' +
     '  ingress:\n' +
-    '    # The ALB (IP targets) connects from its own subnets, and only to the API port. Not the\n' +
-    '    # whole VPC: with the VPC CNI every pod has a VPC address.\n' +
+    '    # The ALB (IP targets) connects from its own subnets to the API port (its health checks go\n' +
+    '    # to the admin port, below). Not the whole VPC: with the VPC CNI every pod has a VPC address.\n' +
     '    - from:\n' + ipBlocks(albSubnets, '        ') +
     `      ports:\n        - port: ${API_PORT}\n          protocol: TCP\n` +
-    '    # Health and metrics: the scraper in the monitoring namespace, and the kubelet probes from the nodes.\n' +
+    '    # Health and metrics: Prometheus in the monitoring namespace, the ALB\'s health checks (the\n' +
+    (nodeSubnets.length > 0
+      ? '    # readiness endpoint) from its subnets, and the kubelet\'s probes from the nodes\' subnets.\n'
+      : '    # readiness endpoint) from its subnets; the policy engine admits the kubelet\'s probes itself.\n') +
     '    - from:\n' +
     '        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring\n' +
-    ipBlocks([vpcCidr], '        ') +
+    ipBlocks([...new Set([...albSubnets, ...nodeSubnets])], '        ') +
     `      ports:\n        - port: ${ADMIN_PORT}\n          protocol: TCP\n` +
     '  egress:\n' +
     '    # DNS through CoreDNS.\n' +

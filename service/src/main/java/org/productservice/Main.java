@@ -41,8 +41,11 @@ import org.productservice.dynamodb.DynamoDbHealthCheck;
 import org.productservice.dynamodb.DynamoDbSettings;
 import org.productservice.dynamodb.TableBootstrap;
 import org.productservice.http.BodilessContentLength;
+import org.productservice.http.AsteriskOptions;
 import org.productservice.http.ErrorHandling;
+import org.productservice.http.Refusals;
 import org.productservice.http.RequestObserver;
+import org.productservice.http.RouteTemplates;
 import org.productservice.http.StorageFailures;
 import org.productservice.http.TransportProblems;
 import org.productservice.logging.LogFormat;
@@ -60,9 +63,14 @@ import org.productservice.tracing.TracingSettings;
 import org.productservice.server.ConnectionFaults;
 import org.productservice.server.ConnectionGuard;
 import org.productservice.server.ConnectionSettings;
+import org.productservice.server.HeadResponses;
+import org.productservice.server.Http10Responses;
 import org.productservice.server.Http1Listeners;
+import org.productservice.server.Http1Wire;
 import org.productservice.server.ListenerLiveness;
 import org.productservice.server.RawPaths;
+import org.productservice.server.RequestChecks;
+import org.productservice.server.TakenPorts;
 import org.productservice.server.UnparseableRequests;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -77,12 +85,13 @@ public final class Main {
     /** Longest request line (method, target, version); longer ones get 414. */
     private static final int MAX_REQUEST_LINE = 4096;
     /**
-     * Kernel send buffer of an API connection. Linux grows it up to 4 MB by default, so a client that
-     * reads slowly would park a whole 1.7 MB response in kernel memory (charged to the pod) and its
-     * write would never block for the response-rate check to see; 64 KB holds any API answer but
-     * the largest pages, and keeps a LAN's bandwidth-delay product.
+     * Send buffer of an API connection. A write returns once the kernel holds the bytes; Linux
+     * grows an unset buffer up to 4 MiB, so a whole answer (the 1.7 MB Swagger UI bundle) went
+     * into it at once and a client reading it for 30 s was logged as served in milliseconds. With
+     * a bounded buffer the last write returns when the client has taken all but about twice this
+     * (plus its own receive buffer): the access log and the request timer measure the delivery.
      */
-    private static final int SEND_BUFFER = 64 * 1024;
+    private static final int SEND_BUFFER_BYTES = 64 * 1024;
     /** Largest request body on the admin port (probes and scrapes send none). */
     private static final int ADMIN_MAX_BODY = 1024;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
@@ -105,6 +114,13 @@ public final class Main {
         Config.global(config);
         LogFormat.parse(config.get("log.format").asString().orElse("json")).install();
 
+        Optional<String> takenPort = TakenPorts.first(config);
+        if (takenPort.isPresent()) {
+            System.err.println(takenPort.get());
+            System.exit(1);
+            return;
+        }
+
         WebServer server;
         try {
             server = WebServer.builder()
@@ -118,9 +134,12 @@ public final class Main {
             return;
         }
         if (!server.isRunning()) {
-            // Helidon logs a failed bind and returns a stopped server; the process must not exit 0.
-            System.err.println("product-service could not listen on port " + config.get("server.port").asString().orElse("8080")
-                               + " (taken by another process?): stop it, or set SERVER_PORT");
+            // Taken between the check above and the bind: Helidon logs the failed bind and returns a
+            // stopped server; the process must not exit 0.
+            System.err.println(TakenPorts.first(config)
+                                       .orElse("product-service could not listen on its ports (server.port "
+                                               + config.get("server.port").asString().orElse("?") + ", admin.port "
+                                               + config.get("admin.port").asString().orElse("?") + ")"));
             System.exit(1);
         }
 
@@ -212,18 +231,20 @@ public final class Main {
         ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, limits.bodyBytes(),
                                                        limits.concurrency(), registry);
         ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
-        limits.apply(server, apiGuard, apiConnections);
+        RouteTemplates apiRoutes = RouteTemplates.of(ProductService.ROUTE_TEMPLATES);
+        limits.apply(server, apiGuard, apiConnections, registry, apiRoutes);
+        Refusals adminRefusals = new Refusals(ADMIN_SOCKET, registry);
         int adminConcurrency = config.get("admin.concurrency").asInt().orElse(4);
         server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections, adminConcurrency,
                                              new ConnectionGuard(ADMIN_SOCKET, adminConnections, ADMIN_MAX_BODY,
                                                                  adminConcurrency, registry),
-                                             limits.directHandlers()));
+                                             adminRefusals, limits.directHandlers(adminRefusals, RouteTemplates.none())));
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
                                   apiLiveness, authentication, cursorKey))
                 .routing(routing -> {
                     ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
-                    routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf),
-                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), docs.budget(),
+                    routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf, apiRoutes),
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new AsteriskOptions(), docs.budget(),
                                     new RequestDeadline(limits.deadline())),
                             errors, authentication, productService, docs);
                     faults.registerErrors(routing);
@@ -248,7 +269,13 @@ public final class Main {
      * connections open cannot fill its small cap, and at the cap a stalled one makes room.
      */
     private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, int concurrency,
-                                        ConnectionGuard guard, DirectHandlers transportProblems) {
+                                        ConnectionGuard guard, Refusals refusals, DirectHandlers transportProblems) {
+        Http1Config http1 = Http1Config.builder()
+                .maxHeadersSize(8192)
+                .maxPrologueLength(MAX_REQUEST_LINE)
+                .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
+                .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses(), new Http10Responses()))
+                .build();
         return ListenerConfig.builder()
                 .name(ADMIN_SOCKET)
                 .host(config.get("admin.host").asString().orElse(host))
@@ -263,16 +290,12 @@ public final class Main {
                 .idleConnectionPeriod(Duration.ofSeconds(1))
                 .connectionOptions(guard.socketOptions(SocketOptions.create()))
                 .useNio(false)
-                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
+                .addConnectionSelector(new Http1Wire(http1))
+                .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE, refusals))
                 .directHandlers(transportProblems)
                 .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
-                .addProtocol(Http1Config.builder()
-                                     .maxHeadersSize(8192)
-                                     .maxPrologueLength(MAX_REQUEST_LINE)
-                                     .addReceiveListener(guard.receiveListener())
-                                     .addSendListener(guard.sendListener())
-                                     .build())
-                .routing(HttpRouting.builder().addFilter(guard.lifecycle()))
+                .addProtocol(http1)
+                .routing(HttpRouting.builder().addFilter(guard.lifecycle()).addFilter(new AsteriskOptions()))
                 .build();
     }
 
@@ -380,13 +403,25 @@ public final class Main {
             return limits;
         }
 
-        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections) {
+        void apply(WebServerConfig.Builder server, ConnectionGuard guard, ConnectionSettings connections,
+                   MeterRegistry registry, RouteTemplates routes) {
+            Refusals refusals = new Refusals(WebServer.DEFAULT_SOCKET_NAME, registry);
+            Http1Config http1 = Http1Config.builder()
+                    .maxHeadersSize(headerBytes)
+                    .maxPrologueLength(MAX_REQUEST_LINE)
+                    // One listener per direction only: see Http1Listeners for why.
+                    .addReceiveListener(Http1Listeners.of(guard.receiveListener(), new RequestChecks()))
+                    .addSendListener(Http1Listeners.of(guard.sendListener(), new HeadResponses(),
+                                                       new Http10Responses(), new BodilessContentLength()))
+                    .build();
             server.maxPayloadSize(bodyBytes)
                     // Helidon's own idle handler closes connections waiting for their next request line
                     // gracefully; the guard covers every other phase (see ConnectionGuard).
                     .idleConnectionTimeout(connections.idle())
                     .idleConnectionPeriod(Duration.ofSeconds(1))
-                    .connectionOptions(guard.socketOptions(SocketOptions.builder().socketSendBufferSize(SEND_BUFFER).build()))
+                    .connectionOptions(guard.socketOptions(SocketOptions.builder()
+                                                                   .socketSendBufferSize(SEND_BUFFER_BYTES)
+                                                                   .build()))
                     // Blocking sockets: one 8 KB read buffer a connection instead of NIO's two 8 KB
                     // buffers (read and write), which every idle keep-alive connection would hold.
                     .useNio(false)
@@ -396,24 +431,19 @@ public final class Main {
                                               .queueLength(queue)
                                               .queueTimeout(queueWait)
                                               .build())
-                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE))
-                    .addProtocol(Http1Config.builder()
-                                         .maxHeadersSize(headerBytes)
-                                         .maxPrologueLength(MAX_REQUEST_LINE)
-                                         .addReceiveListener(guard.receiveListener())
-                                         // One send listener only: see Http1Listeners for why.
-                                         .addSendListener(Http1Listeners.of(guard.sendListener(),
-                                                                            new BodilessContentLength()))
-                                         .build())
+                    // HTTP/1.1 and 1.0 through the wire checks; any other first line is answered at once.
+                    .addConnectionSelector(new Http1Wire(http1))
+                    .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE, refusals))
+                    .addProtocol(http1)
                     // Helidon's messages for the errors it answers before routing (all marked safe to
                     // show) reach TransportProblems only with this; it needs them to tell a 431.
                     .errorHandling(io.helidon.webserver.ErrorHandling.builder().includeEntity(true).build())
-                    .directHandlers(directHandlers());
+                    .directHandlers(directHandlers(refusals, routes));
         }
 
-        /** Problem+json for every answer the server gives before routing, on every listener. */
-        DirectHandlers directHandlers() {
-            TransportProblems problems = new TransportProblems(retryAfter.toSeconds());
+        /** Problem+json for every answer a listener gives before routing, each counted as a refusal. */
+        DirectHandlers directHandlers(Refusals refusals, RouteTemplates routes) {
+            TransportProblems problems = new TransportProblems(retryAfter.toSeconds(), refusals, routes);
             DirectHandlers.Builder handlers = DirectHandlers.builder();
             for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
                 handlers.addHandler(type, problems);

@@ -2,6 +2,7 @@ package org.productservice;
 
 import java.io.InputStream;
 import java.lang.reflect.Proxy;
+import java.lang.reflect.RecordComponent;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
@@ -18,6 +19,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import org.junit.jupiter.api.Test;
 import org.productservice.docs.ApiDocs;
+import org.productservice.product.Product;
 import org.productservice.product.ProductApiSettings;
 import org.productservice.product.ProductService;
 import org.productservice.testing.Api;
@@ -64,9 +66,43 @@ class ApiDocsTest {
         });
     }
 
+    /**
+     * The Product record is the one definition of a product's fields: each must be in the
+     * document's Product schema (under its snake_case JSON name, required, since every product has
+     * it), and the schema must name no field the record does not have.
+     */
+    @Test
+    void everyProductFieldIsInTheProductSchemaAndNoOther() throws Exception {
+        Set<String> fields = new TreeSet<>();
+        for (RecordComponent component : Product.class.getRecordComponents()) {
+            fields.add(component.getName().replaceAll("([A-Z])", "_$1").toLowerCase(Locale.ROOT));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> schema = (Map<String, Object>) ((Map<String, Map<String, Object>>)
+                ((Map<String, Object>) document().get("components")).get("schemas")).get("Product");
+        @SuppressWarnings("unchecked")
+        Set<String> properties = ((Map<String, Object>) schema.get("properties")).keySet();
+
+        assertThat(fields).contains("id", "created_at", "version");
+        assertThat(new TreeSet<>(properties)).as("properties of the Product schema").isEqualTo(fields);
+        assertThat(new TreeSet<>((List<?>) schema.get("required"))).as("required fields of the Product schema").isEqualTo(fields);
+        assertThat(schema.get("additionalProperties")).isEqualTo(false);
+    }
+
     @Test
     void theOnlyServerIsRelativeSoTryItOutCallsTheHostThatServedTheDocs() throws Exception {
         assertThat(document().get("servers")).isEqualTo(List.of(Map.of("url", "/", "description", "this server")));
+    }
+
+    @Test
+    void theDescriptionSendsHealthAndMetricsReadersToTheAdminListenerNotToThisPort() throws Exception {
+        @SuppressWarnings("unchecked")
+        String description = ((String) ((Map<String, Object>) document().get("info")).get("description")).replaceAll("\\s+", " ");
+        assertThat(description).contains("admin listener (`admin.port`, 9080 by default")
+                .contains("`/observe/health`").contains("`/observe/metrics`");
+        // Where the description says they are not: the API's port has no /observe.
+        assertThat(api.get("/observe/health").status()).isEqualTo(404);
+        assertThat(api.get("/observe/metrics").status()).isEqualTo(404);
     }
 
     @Test
@@ -133,7 +169,7 @@ class ApiDocsTest {
                                               java.util.Optional.empty(), java.time.Duration.ofHours(1));
         new ProductService(null, null, settings, settings::cursorSecret, Clock.systemUTC())
                 .routing(recorder);
-        assertThat(seen).as("the recorder understood every registration").isSubsetOf(Set.of("get", "post", "put", "patch", "delete", "any"));
+        assertThat(seen).as("the recorder understood every registration").isSubsetOf(Set.of("get", "head", "post", "put", "patch", "delete", "any"));
         return operations;
     }
 

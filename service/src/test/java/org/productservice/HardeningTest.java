@@ -36,7 +36,7 @@ class HardeningTest {
                 .build()
                 .start();
         api = new Api(server.port());
-        admin = new Api(server.port(Main.ADMIN_SOCKET));
+        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll

@@ -22,7 +22,7 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(200);
             JsonNode check = ready.json().path("checks").get(0);
@@ -46,7 +46,7 @@ class HealthAndMetricsTest {
         WebServer server = start("http://127.0.0.1:" + closedPort);
         try {
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.json().path("status").asText()).isEqualTo("DOWN");
@@ -65,7 +65,7 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             String id = api.createProduct("metered", "thing").path("id").asText();
             api.get("/products/" + id);
             Api.Response metrics = admin.get("/observe/metrics", "Accept", "text/plain");
@@ -85,7 +85,7 @@ class HealthAndMetricsTest {
         WebServer server = start(TestEngine.get().endpoint());
         try {
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             System.gc();
             // GC notifications arrive on the JVM's notification thread, shortly after the collection.
             String metrics = "";

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
+import org.productservice.testing.ApiContract;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -60,6 +61,7 @@ class LimitsTest {
         // Announces 10 MB and sends nothing: the answer must come from the Content-Length alone.
         String response = raw("POST /products HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
                                       + "Content-Length: 10485760\r\n\r\n");
+        ApiContract.get().checkHttp1("POST", "/products", response);
         assertThat(response).startsWith("HTTP/1.1 413");
         assertThat(response).containsIgnoringCase("content-type: application/problem+json");
         JsonNode problem = new ObjectMapper().readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
@@ -67,8 +69,26 @@ class LimitsTest {
     }
 
     @Test
+    void aDeclaredOversizedBodyIs413OnEveryOperationNotOnlyOnWrites() throws IOException {
+        // The document lists 413 on every operation: the limit is checked before routing.
+        String target = "/products/3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+        String response = raw("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10485760\r\n\r\n");
+        ApiContract.get().checkHttp1("GET", target, response);
+        assertThat(response).startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void aRequestLineOverTheLimitIs414WithAProblem() {
+        Api.Response response = api.get("/products?name=" + "n".repeat(5000));
+        assertThat(response.status()).isEqualTo(414);
+        assertThat(response.header("Content-Type")).contains("application/problem+json");
+        assertThat(response.json().path("status").asInt()).isEqualTo(414);
+    }
+
+    @Test
     void headersOverTheLimitAreRefusedWithAProblem() throws IOException {
         String response = raw("GET /products HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "a".repeat(4000) + "\r\n\r\n");
+        ApiContract.get().checkHttp1("GET", "/products", response);
         assertThat(response).matches("(?s)HTTP/1.1 4(31|00) .*");
         assertThat(response).containsIgnoringCase("content-type: application/problem+json");
     }

@@ -33,7 +33,7 @@ class ProductListTest {
 
     ProductListTest(WebServer server) {
         this.api = new Api(server.port());
-        this.admin = new Api(server.port(Main.ADMIN_SOCKET));
+        this.admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @SetUpServer

@@ -222,8 +222,8 @@ class ProductUpdateDeleteTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"DELETE,/products,'GET, POST'", "PUT,/products,'GET, POST'",
-                "POST,/products/3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12,'GET, PUT, PATCH, DELETE'"})
+    @CsvSource({"DELETE,/products,'GET, HEAD, POST'", "PUT,/products,'GET, HEAD, POST'",
+                "POST,/products/3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12,'GET, HEAD, PUT, PATCH, DELETE'"})
     void unsupportedMethodsAre405WithAllow(String method, String path, String allow) {
         Api.Response response = api.send(method, path, null);
         assertProblem(response, 405);

@@ -1,6 +1,7 @@
 package org.productservice;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -48,6 +49,23 @@ class SecretsAndKeyRotationTest {
                                                                   "auth.issuer", "https://issuer.example"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("auth.audience is not set: set AUTH_AUDIENCE");
+    }
+
+    @Test
+    void tooShortPreviousKeyStopsTheStartEvenWhenTheKeyComesFromSecretsManager() {
+        // With API_CURSOR_ARN the current key arrives after the start; the previous one is checked anyway.
+        String arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cursor-key-AbCdEf";
+        for (Map<String, String> keys : List.of(Map.of("api.cursor.arn", arn, "api.cursor.previous", "short-old-key"),
+                                                Map.of("api.cursor.secret", "0123456789abcdef", "api.cursor.previous", "x"))) {
+            assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(), production(keys)))
+                    .as("%s", keys)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("api.cursor.previous (API_CURSOR_PREVIOUS) must be at least 16 characters: "
+                                        + "it is the key before the last rotation, unchanged");
+        }
+        assertThatThrownBy(() -> Main.configure(WebServerConfig.builder(), production(Map.of("api.cursor.secret", "short"))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("api.cursor.secret (API_CURSOR_SECRET) must be at least 16 characters");
     }
 
     @Test

@@ -212,13 +212,51 @@ class K8sConfigScriptTest {
         Map<String, String> outputs = example();
         outputs.remove("VpcCidr");
         outputs.remove("AlbSubnetCidrs");
-        Manifests fromFlags = Manifests.renderAws(write(outputs), "--vpc-cidr", "172.31.0.0/16", "--alb-subnets", "172.31.1.0/24").manifests();
+        outputs.remove("NodeSubnetCidrs");
+        Manifests fromFlags = Manifests.renderAws(write(outputs), "--vpc-cidr", "172.31.0.0/16", "--alb-subnets", "172.31.1.0/24",
+                                                  "--node-subnets", "172.31.32.0/20,172.31.48.0/20").manifests();
         NetworkPolicy policy = fromFlags.one(NetworkPolicy.class, APP);
         assertThat(policy.getSpec().getIngress().get(0).getFrom()).extracting(peer -> peer.getIpBlock().getCidr())
                 .containsExactly("172.31.1.0/24");
-        assertThat(policy.getSpec().getIngress().get(1).getFrom().stream()
-                           .map(NetworkPolicyPeer::getIpBlock).filter(java.util.Objects::nonNull).map(b -> b.getCidr()).toList())
-                .containsExactly("172.31.0.0/16");
+        // The admin port: the ALB (health checks) and the nodes (kubelet probes), not the VPC.
+        assertThat(adminPortCidrs(fromFlags)).containsExactly("172.31.1.0/24", "172.31.32.0/20", "172.31.48.0/20");
+    }
+
+    @Test
+    void adminPortAdmitsTheNodeSubnetsAndNeverFallsBackToTheVpc() throws IOException {
+        Map<String, String> outputs = example();
+        outputs.remove("NodeSubnetCidrs");
+        // The VPC CIDR is known, and still not used in place of the node subnets.
+        var missing = generate(write(outputs));
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.stderr()).contains("no node subnet CIDRs", "-c nodeSubnetCidrs=", "--node-subnets", "NODE_SUBNET_CIDRS",
+                                              "aws eks describe-nodegroup");
+        assertThat(dir.resolve("generated")).doesNotExist();
+
+        // Subnets must lie inside the VPC; the VPC itself is no subnet.
+        var outside = generate(write(outputs), "--node-subnets", "10.0.16.0/20,10.0.0.0/16,192.168.0.0/24");
+        assertThat(outside.exitCode()).isEqualTo(1);
+        assertThat(outside.stderr()).contains("node subnet \"10.0.0.0/16\" is not a subnet of the VPC 10.0.0.0/16",
+                                              "node subnet \"192.168.0.0/24\" is not a subnet of the VPC 10.0.0.0/16")
+                .doesNotContain("10.0.16.0/20");
+        var open = generate(write(outputs), "--node-subnets", "0.0.0.0/0");
+        assertThat(open.stderr()).contains("node subnet \"0.0.0.0/0\" is the whole internet");
+        assertThat(dir.resolve("generated")).doesNotExist();
+
+        // "none": the cluster's policy engine admits the node's own address; only monitoring and the ALB are named.
+        Manifests none = Manifests.renderAws(write(outputs), "--node-subnets", "none").manifests();
+        assertThat(adminPortCidrs(none)).containsExactly("10.0.0.0/24", "10.0.1.0/24");
+        assertThat(none.one(NetworkPolicy.class, APP).getSpec().getIngress().get(1).getFrom())
+                .filteredOn(peer -> peer.getNamespaceSelector() != null).singleElement()
+                .satisfies(peer -> assertThat(peer.getNamespaceSelector().getMatchLabels())
+                        .isEqualTo(Map.of("kubernetes.io/metadata.name", "monitoring")));
+    }
+
+    private static List<String> adminPortCidrs(Manifests manifests) {
+        var admin = manifests.one(NetworkPolicy.class, APP).getSpec().getIngress().get(1);
+        assertThat(admin.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9080));
+        return admin.getFrom().stream().map(NetworkPolicyPeer::getIpBlock).filter(java.util.Objects::nonNull)
+                .map(block -> block.getCidr()).toList();
     }
 
     @Test
@@ -242,9 +280,16 @@ class K8sConfigScriptTest {
         Map<String, String> noNetwork = example();
         noNetwork.remove("VpcCidr");
         noNetwork.remove("AlbSubnetCidrs");
+        noNetwork.remove("NodeSubnetCidrs");
         var missingNetwork = generate(write(noNetwork));
         assertThat(missingNetwork.exitCode()).isEqualTo(1);
-        assertThat(missingNetwork.stderr()).contains("no VPC CIDR", "no ALB subnet CIDRs", "--alb-subnets");
+        // The subnets are required; the VPC CIDR only checks them.
+        assertThat(missingNetwork.stderr()).contains("no ALB subnet CIDRs", "--alb-subnets", "no node subnet CIDRs", "--node-subnets")
+                .doesNotContain("no VPC CIDR");
+
+        var unknownFlag = generate(write(example()), "--node-subnet", "10.0.16.0/20");
+        assertThat(unknownFlag.exitCode()).isEqualTo(1);
+        assertThat(unknownFlag.stderr()).startsWith("k8s-config: Unknown option '--node-subnet'");
 
         Map<String, String> old = example();
         old.remove("CursorKeyArn");

@@ -246,7 +246,7 @@ class KubernetesManifestsTest {
 
     }
 
-    /** The port of health and metrics (the admin listener); admitted only from monitoring and the nodes. */
+    /** The port of health and metrics (the admin listener); admitted only from monitoring, the nodes and the ALB. */
     private static final int ADMIN_PORT = 9080;
 
     @ParameterizedTest
@@ -258,7 +258,7 @@ class KubernetesManifestsTest {
         assertThat(policy.getSpec().getPodSelector().getMatchLabels()).isEqualTo(SELECTOR);
 
         // In: the API port from the ingress path only; the admin port from monitoring (and, on
-        // EKS, the nodes' kubelet probes). Nothing else.
+        // EKS, the ALB's health checks and the nodes' kubelet probes). Nothing else.
         var ingress = policy.getSpec().getIngress();
         assertThat(ingress).hasSize(2);
         assertThat(ingress.get(0).getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(Repository.serverPort()));
@@ -269,9 +269,12 @@ class KubernetesManifestsTest {
         if (overlay.equals("aws")) {
             // The ALB's subnets, never the whole VPC (with the VPC CNI every pod has a VPC address).
             assertThat(ingress.get(0).getFrom()).extracting(peer -> peer.getIpBlock().getCidr()).containsExactly("10.0.0.0/24", "10.0.1.0/24");
+            // The admin port: the ALB's subnets (its health checks) and the nodes' (kubelet probes), never the VPC.
             assertThat(ingress.get(1).getFrom().stream().filter(peer -> peer.getIpBlock() != null)
                                .map(peer -> peer.getIpBlock().getCidr()).toList())
-                    .containsExactly("10.0.0.0/16");
+                    .containsExactly("10.0.0.0/24", "10.0.1.0/24", "10.0.16.0/20", "10.0.32.0/20");
+            assertThat(ingress).flatExtracting(rule -> rule.getFrom()).filteredOn(peer -> peer.getIpBlock() != null)
+                    .allSatisfy(peer -> assertThat(peer.getIpBlock().getCidr()).isNotEqualTo("10.0.0.0/16"));
         } else {
             assertThat(ingress.get(0).getFrom()).singleElement().satisfies(peer ->
                     assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "ingress-nginx"));

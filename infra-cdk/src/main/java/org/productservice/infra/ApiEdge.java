@@ -45,6 +45,10 @@ import software.constructs.Construct;
 public final class ApiEdge extends Construct {
     /** Key prefix of the ALB's access logs in the bucket. */
     public static final String ACCESS_LOG_PREFIX = "product-service";
+    /** Bytes of a request body that WAF inspects behind an ALB (fixed; only CloudFront and API Gateway may raise it). */
+    static final long INSPECTION_LIMIT = 8_192;
+    private static final List<CfnWebACL.TextTransformationProperty> NO_TRANSFORMATION =
+            List.of(CfnWebACL.TextTransformationProperty.builder().priority(0).type("NONE").build());
 
     private final Optional<ICertificate> certificate;
     private final Optional<String> domainName;
@@ -105,12 +109,21 @@ public final class ApiEdge extends Construct {
                                                                    .singleHeader(Map.of("Name", "content-length"))
                                                                    .build())
                                              .regexString(greaterThan(waf.maxBodyBytes()))
-                                             .textTransformations(List.of(CfnWebACL.TextTransformationProperty.builder()
-                                                                                  .priority(0).type("NONE").build()))
+                                             .textTransformations(NO_TRANSFORMATION)
                                              .build())
                 .build()));
+        // A body whose length is not declared up front (Transfer-Encoding: chunked, or HTTP/2
+        // without Content-Length) passes the rule above; with both headers, chunked wins, so the
+        // declared length means nothing. Behind an ALB, WAF sees only the first 8 KB of a body
+        // (INSPECTION_LIMIT): such a body is size-checked within that window, and anything longer
+        // counts as too large (oversize handling MATCH). Small chunked bodies still pass, and the
+        // service's own limits.body applies to them. Every method: a size check has no false
+        // positive on a request without a body, and a list of methods would be one more way around.
+        rules.add(rule("ChunkedBodyLargerThanTheWafSees", rules.size(), and(
+                or(headerPresent("transfer-encoding"), not(headerPresent("content-length"))),
+                bodyLongerThan(Math.min(waf.maxBodyBytes(), INSPECTION_LIMIT)))));
         // The common rule set blocks bodies over 8 KB (all an ALB lets WAF inspect); the API
-        // accepts up to limits.body, which the rule above enforces, so that one rule only counts.
+        // accepts up to limits.body, which the two rules above enforce, so that one rule only counts.
         rules.add(managed("AWSManagedRulesCommonRuleSet", rules.size(), List.of("SizeRestrictions_BODY")));
         rules.add(managed("AWSManagedRulesKnownBadInputsRuleSet", rules.size(), List.of()));
 
@@ -125,6 +138,57 @@ public final class ApiEdge extends Construct {
                 .build();
         acl.overrideLogicalId("WebAcl");
         return acl;
+    }
+
+    /**
+     * True when the request has the header, whatever its value: a request without the field to
+     * match never matches (WAF's rule for missing components), one with it is at least 0 long.
+     */
+    private static CfnWebACL.StatementProperty headerPresent(String name) {
+        return CfnWebACL.StatementProperty.builder()
+                .sizeConstraintStatement(CfnWebACL.SizeConstraintStatementProperty.builder()
+                                                 .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
+                                                                       .singleHeader(Map.of("Name", name))
+                                                                       .build())
+                                                 .comparisonOperator("GE")
+                                                 .size(0)
+                                                 .textTransformations(NO_TRANSFORMATION)
+                                                 .build())
+                .build();
+    }
+
+    /** True when the body is longer than {@code bytes}, or longer than WAF inspects. */
+    private static CfnWebACL.StatementProperty bodyLongerThan(long bytes) {
+        return CfnWebACL.StatementProperty.builder()
+                .sizeConstraintStatement(CfnWebACL.SizeConstraintStatementProperty.builder()
+                                                 .fieldToMatch(CfnWebACL.FieldToMatchProperty.builder()
+                                                                       .body(CfnWebACL.BodyProperty.builder()
+                                                                                     .oversizeHandling("MATCH")
+                                                                                     .build())
+                                                                       .build())
+                                                 .comparisonOperator("GT")
+                                                 .size(bytes)
+                                                 .textTransformations(NO_TRANSFORMATION)
+                                                 .build())
+                .build();
+    }
+
+    private static CfnWebACL.StatementProperty and(CfnWebACL.StatementProperty... statements) {
+        return CfnWebACL.StatementProperty.builder()
+                .andStatement(CfnWebACL.AndStatementProperty.builder().statements(List.of(statements)).build())
+                .build();
+    }
+
+    private static CfnWebACL.StatementProperty or(CfnWebACL.StatementProperty... statements) {
+        return CfnWebACL.StatementProperty.builder()
+                .orStatement(CfnWebACL.OrStatementProperty.builder().statements(List.of(statements)).build())
+                .build();
+    }
+
+    private static CfnWebACL.StatementProperty not(CfnWebACL.StatementProperty statement) {
+        return CfnWebACL.StatementProperty.builder()
+                .notStatement(CfnWebACL.NotStatementProperty.builder().statement(statement).build())
+                .build();
     }
 
     private static RuleProperty managed(String name, int priority, List<String> countOnly) {

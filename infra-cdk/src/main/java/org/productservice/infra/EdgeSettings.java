@@ -148,7 +148,8 @@ public record EdgeSettings(IdentityProvider identityProvider,
      * Limits of the web ACL.
      *
      * @param requestsPer5Minutes requests one client IP may send in a 5-minute window before it is blocked
-     * @param maxBodyBytes        largest request body (by its Content-Length), the service's {@code limits.body}
+     * @param maxBodyBytes        largest request body (by its Content-Length; a body without one is
+     *                            refused above 8 KB, all that WAF sees of it), the service's {@code limits.body}
      */
     public record Waf(int requestsPer5Minutes, long maxBodyBytes) {
         /** Checks the limits against WAF's own bounds. */
@@ -166,23 +167,31 @@ public record EdgeSettings(IdentityProvider identityProvider,
      * Network facts the stack does not look up (it stays offline and environment-agnostic) but
      * passes to the Kubernetes configuration, so that they are typed once, at deploy time.
      *
-     * @param vpcCidr        the cluster VPC's CIDR (nodes, hence kubelet probes, live there)
-     * @param albSubnetCidrs CIDRs of the subnets the ALB runs in, the only sources of API traffic
+     * @param vpcCidr         the cluster VPC's CIDR, against which {@code make k8s-config} checks the subnets
+     * @param albSubnetCidrs  CIDRs of the subnets the ALB runs in, the only sources of API traffic
+     *                        (and of the ALB's health checks, on the admin port)
+     * @param nodeSubnetCidrs CIDRs of the subnets the cluster's nodes run in, where the kubelet's
+     *                        probes come from (the admin port)
      */
-    public record Network(Optional<String> vpcCidr, List<String> albSubnetCidrs) {
+    public record Network(Optional<String> vpcCidr, List<String> albSubnetCidrs, List<String> nodeSubnetCidrs) {
         private static final Pattern CIDR = Pattern.compile(
                 "(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}/(3[0-2]|[12]?\\d)");
 
-        /** Checks every CIDR; the whole internet is refused as an ALB subnet. */
+        /** Checks every CIDR; the whole internet is refused as a subnet. */
         public Network {
             Objects.requireNonNull(vpcCidr, "vpcCidr").ifPresent(cidr -> requireCidr("vpcCidr", cidr));
-            albSubnetCidrs = List.copyOf(albSubnetCidrs);
-            for (String cidr : albSubnetCidrs) {
-                requireCidr("albSubnetCidrs", cidr);
+            albSubnetCidrs = subnets("albSubnetCidrs", "the ALB's subnets", albSubnetCidrs);
+            nodeSubnetCidrs = subnets("nodeSubnetCidrs", "the nodes' subnets", nodeSubnetCidrs);
+        }
+
+        private static List<String> subnets(String key, String what, List<String> cidrs) {
+            for (String cidr : cidrs) {
+                requireCidr(key, cidr);
                 if (cidr.endsWith("/0")) {
-                    throw new IllegalArgumentException("albSubnetCidrs must name the ALB's subnets, not " + cidr);
+                    throw new IllegalArgumentException(key + " must name " + what + ", not " + cidr);
                 }
             }
+            return List.copyOf(cidrs);
         }
 
         private static void requireCidr(String key, String cidr) {

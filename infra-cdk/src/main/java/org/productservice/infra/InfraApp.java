@@ -1,5 +1,7 @@
 package org.productservice.infra;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import org.productservice.infra.ProductServiceProps.AwsManagedKey;
@@ -109,10 +111,8 @@ public final class InfraApp {
                                 bool(context, "accessLogs", false)
                                         ? Optional.of(integer(context, "accessLogDays", 90)) : Optional.empty(),
                                 new EdgeSettings.Network(string(context, "vpcCidr"),
-                                                         string(context, "albSubnetCidrs")
-                                                                 .map(cidrs -> java.util.Arrays.stream(cidrs.split(","))
-                                                                         .map(String::strip).filter(c -> !c.isEmpty()).toList())
-                                                                 .orElse(java.util.List.of())),
+                                                         list(context, "albSubnetCidrs"),
+                                                         list(context, "nodeSubnetCidrs")),
                                 string(context, "alarmTopicArn"));
     }
 
@@ -199,6 +199,13 @@ public final class InfraApp {
                 .map(String::valueOf)
                 .map(String::strip)
                 .filter(value -> !value.isEmpty());
+    }
+
+    /** A comma-separated list; empty when unset. */
+    private static List<String> list(Node context, String key) {
+        return string(context, key)
+                .map(values -> Arrays.stream(values.split(",")).map(String::strip).filter(value -> !value.isEmpty()).toList())
+                .orElse(List.of());
     }
 
     private static boolean bool(Node context, String key, boolean defaultValue) {

@@ -103,10 +103,14 @@ public final class ProductServiceStack extends Stack {
         });
         apiEdge.accessLogs().ifPresent(bucket -> output("AccessLogBucketName", bucket.getBucketName(),
                 "ALB access logs (prefix " + ApiEdge.ACCESS_LOG_PREFIX + "/)"));
-        edge.network().vpcCidr().ifPresent(cidr -> output("VpcCidr", cidr, "cluster VPC (kubelet probes come from there)"));
+        edge.network().vpcCidr().ifPresent(cidr -> output("VpcCidr", cidr, "cluster VPC (the subnets below must lie in it)"));
         if (!edge.network().albSubnetCidrs().isEmpty()) {
             output("AlbSubnetCidrs", String.join(",", edge.network().albSubnetCidrs()),
-                   "subnets of the ALB, the only sources of API traffic (NetworkPolicy)");
+                   "subnets of the ALB, the only sources of API traffic and its health checks (NetworkPolicy)");
+        }
+        if (!edge.network().nodeSubnetCidrs().isEmpty()) {
+            output("NodeSubnetCidrs", String.join(",", edge.network().nodeSubnetCidrs()),
+                   "subnets of the cluster's nodes, where kubelet probes come from (NetworkPolicy)");
         }
     }
 

@@ -122,8 +122,8 @@ class EdgeStackTest {
         List<Object> all = rules.asArray();
         assertThat(all.stream().map(rule -> (Object) ((Map<?, ?>) rule).get("Name")).toList()).containsExactly(
                 "AWSManagedRulesAmazonIpReputationList", "RateLimitPerClientIp", "BodyLargerThanTheApiAccepts",
-                "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet");
-        assertThat(all.stream().map(rule -> (Object) ((Map<?, ?>) rule).get("Priority")).toList()).containsExactly(0, 1, 2, 3, 4);
+                "ChunkedBodyLargerThanTheWafSees", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet");
+        assertThat(all.stream().map(rule -> (Object) ((Map<?, ?>) rule).get("Priority")).toList()).containsExactly(0, 1, 2, 3, 4, 5);
         for (Object rule : all) {
             String name = (String) ((Map<?, ?>) rule).get("Name");
             assertThat(((Map<?, ?>) rule).get("VisibilityConfig")).as(name).isEqualTo(Map.of(
@@ -136,14 +136,54 @@ class EdgeStackTest {
                 "Statement", Map.of("RateBasedStatement", Map.of("AggregateKeyType", "IP", "Limit", 2000, "EvaluationWindowSec", 300)),
                 "VisibilityConfig", ((Map<?, ?>) all.get(1)).get("VisibilityConfig")));
         assertThat(all.get(2).toString()).contains("content-length", "Block", "RegexString=" + ApiEdge.greaterThan(65_536));
+        assertThat(all.get(3)).isEqualTo(chunkedBodyRule(8_192, ((Map<?, ?>) all.get(3)).get("VisibilityConfig")));
         // The common set's 8 KB body rule only counts: the API's own limit is 64 KiB.
-        assertThat(all.get(3).toString()).contains("RuleActionOverrides", "SizeRestrictions_BODY", "Count");
+        assertThat(all.get(4).toString()).contains("RuleActionOverrides", "SizeRestrictions_BODY", "Count");
 
         Capture ownRules = new Capture();
         OWN.template().hasResourceProperties("AWS::WAFv2::WebACL", Match.objectLike(Map.of("Rules", ownRules)));
         assertThat(ownRules.asArray().get(1).toString()).contains("Limit=500");
         assertThat(ownRules.asArray().get(2).toString()).contains("RegexString=" + ApiEdge.greaterThan(1_048_576));
+        // A larger limit changes nothing for a chunked body: WAF sees its first 8 KB, no more.
+        assertThat(ownRules.asArray().get(3)).isEqualTo(chunkedBodyRule(8_192, ((Map<?, ?>) ownRules.asArray().get(3)).get("VisibilityConfig")));
         assertThat(value(COGNITO_NO_CERTIFICATE.findOutputs("*"), "WebAclArn")).isEqualTo(Map.of("Fn::GetAtt", List.of("WebAcl", "Arn")));
+    }
+
+    @Test
+    void aChunkedBodyIsSizeCheckedAgainstALimitBelowWhatWafSees() {
+        // The test's own context: a limit under the 8 KB that WAF inspects is enforced on chunked bodies as is.
+        Capture rules = new Capture();
+        Synth.of(Map.of("stage", "dev", "identity", "irsa", "oidcProviderArn", Synth.OIDC_PROVIDER_ARN, "maxBodyBytes", "4096"))
+                .template().hasResourceProperties("AWS::WAFv2::WebACL", Match.objectLike(Map.of("Rules", rules)));
+        Object chunked = rules.asArray().get(3);
+        assertThat(chunked).isEqualTo(chunkedBodyRule(4_096, ((Map<?, ?>) chunked).get("VisibilityConfig")));
+        assertThat(rules.asArray().get(2).toString()).contains("RegexString=" + ApiEdge.greaterThan(4_096));
+    }
+
+    /**
+     * The rule for bodies without a declared length, in full: a Transfer-Encoding header, or no
+     * Content-Length, and a body longer than the limit or than WAF inspects (oversize: a match).
+     */
+    private static Map<String, Object> chunkedBodyRule(int size, Object visibility) {
+        List<Map<String, Object>> none = List.of(Map.of("Priority", 0, "Type", "NONE"));
+        Map<String, Object> transferEncoding = Map.of("SizeConstraintStatement", Map.of(
+                "FieldToMatch", Map.of("SingleHeader", Map.of("Name", "transfer-encoding")),
+                "ComparisonOperator", "GE", "Size", 0, "TextTransformations", none));
+        Map<String, Object> contentLength = Map.of("SizeConstraintStatement", Map.of(
+                "FieldToMatch", Map.of("SingleHeader", Map.of("Name", "content-length")),
+                "ComparisonOperator", "GE", "Size", 0, "TextTransformations", none));
+        Map<String, Object> body = Map.of("SizeConstraintStatement", Map.of(
+                "FieldToMatch", Map.of("Body", Map.of("OversizeHandling", "MATCH")),
+                "ComparisonOperator", "GT", "Size", size, "TextTransformations", none));
+        return Map.of(
+                "Name", "ChunkedBodyLargerThanTheWafSees",
+                "Priority", 3,
+                "Action", Map.of("Block", Map.of()),
+                "Statement", Map.of("AndStatement", Map.of("Statements", List.of(
+                        Map.of("OrStatement", Map.of("Statements", List.of(
+                                transferEncoding, Map.of("NotStatement", Map.of("Statement", contentLength))))),
+                        body))),
+                "VisibilityConfig", visibility);
     }
 
     @Test
@@ -194,6 +234,9 @@ class EdgeStackTest {
         Map<String, Map<String, Object>> outputs = FULL.template().findOutputs("*");
         assertThat(value(outputs, "VpcCidr")).isEqualTo("10.0.0.0/16");
         assertThat(value(outputs, "AlbSubnetCidrs")).isEqualTo("10.0.0.0/24,10.0.1.0/24");
+        assertThat(value(outputs, "NodeSubnetCidrs")).isEqualTo("10.0.16.0/20,10.0.32.0/20");
+        // Without them, no output: make k8s-config then asks for them instead of guessing.
+        assertThat(COGNITO_NO_CERTIFICATE.findOutputs("*")).doesNotContainKeys("VpcCidr", "AlbSubnetCidrs", "NodeSubnetCidrs");
     }
 
     @Test
@@ -238,6 +281,10 @@ class EdgeStackTest {
                 .hasMessageContaining("not an ACM certificate ARN");
         assertThatThrownBy(() -> InfraApp.props(Synth.app(Map.of("albSubnetCidrs", "0.0.0.0/0")).getNode()))
                 .hasMessageContaining("not 0.0.0.0/0");
+        assertThatThrownBy(() -> InfraApp.props(Synth.app(Map.of("nodeSubnetCidrs", "10.0.16.0/20,0.0.0.0/0")).getNode()))
+                .hasMessage("nodeSubnetCidrs must name the nodes' subnets, not 0.0.0.0/0");
+        assertThatThrownBy(() -> InfraApp.props(Synth.app(Map.of("nodeSubnetCidrs", "10.0.16.0")).getNode()))
+                .hasMessageContaining("nodeSubnetCidrs holds something that is not an IPv4 CIDR: 10.0.16.0");
         assertThatThrownBy(() -> InfraApp.props(Synth.app(Map.of("wafRateLimit", "5")).getNode()))
                 .hasMessageContaining("wafRateLimit");
         assertThatThrownBy(() -> InfraApp.props(Synth.app(Map.of("cognitoDomainPrefix", "my-aws-pool")).getNode()))

@@ -59,6 +59,7 @@ final class Synth {
             Map.entry("accessLogs", "true"),
             Map.entry("vpcCidr", "10.0.0.0/16"),
             Map.entry("albSubnetCidrs", "10.0.0.0/24, 10.0.1.0/24"),
+            Map.entry("nodeSubnetCidrs", "10.0.16.0/20,10.0.32.0/20"),
             Map.entry("alarmTopicArn", "arn:aws:sns:eu-west-1:123456789012:ops"));
 
     /** Your own issuer and an existing certificate. */

@@ -149,17 +149,27 @@ public final class ApiDocs {
         SwaggerUiFiles files = new SwaggerUiFiles(swaggerUiRoot);
         routing.any("/docs", ApiDocs::contentSecurityPolicy)
                 .any("/docs/*", ApiDocs::contentSecurityPolicy)
+                // HEAD answers as GET does; the connection's send listener drops the body.
                 .get("/openapi", this::document)
-                .get("/docs", (req, res) -> {
-                    // Swagger UI's page loads its assets relative to the directory.
-                    res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, "/docs/").send();
-                })
-                .get("/docs/swagger-initializer.js", (req, res) -> {
-                    res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=UTF-8");
-                    res.send(INITIALIZER);
-                })
+                .head("/openapi", this::document)
+                .get("/docs", ApiDocs::toDirectory)
+                .head("/docs", ApiDocs::toDirectory)
+                .get("/docs/swagger-initializer.js", ApiDocs::initializer)
+                .head("/docs/swagger-initializer.js", ApiDocs::initializer)
                 .get("/docs/", files)
-                .get("/docs/{file}", files);
+                .head("/docs/", files)
+                .get("/docs/{file}", files)
+                .head("/docs/{file}", files);
+    }
+
+    /** Swagger UI's page loads its assets relative to the directory. */
+    private static void toDirectory(ServerRequest req, ServerResponse res) {
+        res.status(Status.MOVED_PERMANENTLY_301).header(HeaderNames.LOCATION, "/docs/").send();
+    }
+
+    private static void initializer(ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CONTENT_TYPE, "text/javascript; charset=UTF-8");
+        res.send(INITIALIZER);
     }
 
     /**

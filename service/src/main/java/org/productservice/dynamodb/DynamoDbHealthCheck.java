@@ -15,7 +15,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
  * Readiness: DynamoDB answers and every table the service uses is ACTIVE. A readiness check,
  * never liveness: a DynamoDB outage must take pods out of the load balancer, not restart them.
  * Each DescribeTable is bounded by its own short timeout (retries included), so the probe
- * answers quickly even when DynamoDB does not.
+ * answers quickly even when DynamoDB does not. Its details give each table's status by the
+ * table's name (never an ARN, which DynamoDB also accepts as a table name, since the ARN carries
+ * the account and region) and, when unreachable, the error's class (not its message).
  */
 public final class DynamoDbHealthCheck implements HealthCheck {
     private final DynamoDbClient client;
@@ -54,14 +56,25 @@ public final class DynamoDbHealthCheck implements HealthCheck {
                                 .overrideConfiguration(o -> o.apiCallTimeout(timeout)))
                         .table()
                         .tableStatus();
-                response.detail(table, status.toString());
+                response.detail(label(table), status.toString());
                 if (status != TableStatus.ACTIVE) {
                     response.status(false);
                 }
             } catch (SdkException e) {
-                response.status(false).detail(table, "unreachable: " + e.getClass().getSimpleName());
+                response.status(false).detail(label(table), "unreachable: " + e.getClass().getSimpleName());
             }
         }
         return response.build();
+    }
+
+    /**
+     * How the details name a table.
+     *
+     * @param table a table name, or a table ARN ({@code arn:aws:dynamodb:<region>:<account>:table/<name>})
+     * @return the name
+     */
+    static String label(String table) {
+        int name = table.indexOf(":table/");
+        return table.startsWith("arn:") && name > 0 ? table.substring(name + ":table/".length()) : table;
     }
 }

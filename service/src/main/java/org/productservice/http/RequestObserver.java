@@ -23,6 +23,7 @@ import io.helidon.logging.common.HelidonMdc;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
 import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -49,18 +50,21 @@ public final class RequestObserver implements Filter {
     private static final Logger ACCESS = Logger.getLogger("org.productservice.access");
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     // Routes that did not match any handler share one label, so scanners cannot blow up the metrics.
-    private static final String UNMATCHED = "UNMATCHED";
+    static final String UNMATCHED = "UNMATCHED";
     // Helidon accepts any token as a method: only the standard ones become labels, the rest one
     // OTHER label (each label value is a timer kept for the life of the process).
     private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
                                                             "OPTIONS", "TRACE", "CONNECT");
     private static final String OTHER_METHOD = "OTHER";
+    // The listener this filter observes (the API's): the name its refusals are logged under.
+    private static final String LISTENER = WebServer.DEFAULT_SOCKET_NAME;
 
     /** The last default format locale seen by the access line's duration, and whether it is plain. */
     private static volatile PlainLocale plainLocale = new PlainLocale(null, false);
 
     private final MeterRegistry registry;
     private final Function<ServerRequest, Optional<String>> principal;
+    private final RouteTemplates routes;
     private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
     /**
@@ -68,10 +72,14 @@ public final class RequestObserver implements Filter {
      *
      * @param registry  where the HTTP timer is registered
      * @param principal who made a request, once served (written in the access log)
+     * @param routes    route templates named even when a request is answered before its route matches
+     *                  (refused by authentication)
      */
-    public RequestObserver(MeterRegistry registry, Function<ServerRequest, Optional<String>> principal) {
+    public RequestObserver(MeterRegistry registry, Function<ServerRequest, Optional<String>> principal,
+                           RouteTemplates routes) {
         this.registry = registry;
         this.principal = principal;
+        this.routes = routes;
     }
 
     /**
@@ -92,8 +100,7 @@ public final class RequestObserver implements Filter {
                 .orElseGet(() -> UUID.randomUUID().toString());
         req.context().register(new RequestId(id));
         res.header(REQUEST_ID, id);
-        String rawMethod = req.prologue().method().text();
-        String method = KNOWN_METHODS.contains(rawMethod) ? rawMethod : OTHER_METHOD;
+        String method = methodLabel(req.prologue().method().text());
         res.whenSent(() -> record(req, id, method, res.status().code(), start));
         HelidonMdc.set(MDC_KEY, id);
         try {
@@ -114,15 +121,37 @@ public final class RequestObserver implements Filter {
 
     private void record(RoutingRequest req, String id, String method, int status, long start) {
         long nanos = System.nanoTime() - start;
-        String route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
+        String path = req.path().absolute().path();
+        String route = routes.match(path);
+        if (route == null) {
+            route = req.matchingPattern().map(RequestObserver::normalize).orElse(UNMATCHED);
+        }
         timer(method, route, status).record(Duration.ofNanos(nanos));
+        if (status == Status.UNAUTHORIZED_401.code() || status == Status.FORBIDDEN_403.code()) {
+            RefusalLog.shared().note(LISTENER, status, "auth");
+        }
+        if (ACCESS.isLoggable(Level.INFO)) {
+            logAccess(new AccessLogEntry(id, method, route, path, status, nanos / 1_000_000.0,
+                                         principal.apply(req).orElse(null)));
+        }
+    }
+
+    /** Writes one access-log line. */
+    static void logAccess(AccessLogEntry entry) {
         if (ACCESS.isLoggable(Level.INFO)) {
             LogRecord line = new LogRecord(Level.INFO, "{0}");
             line.setLoggerName(ACCESS.getName());
-            line.setParameters(new Object[] {new AccessLogEntry(id, method, route, req.path().absolute().path(), status,
-                                                                nanos / 1_000_000.0, principal.apply(req).orElse(null))});
+            line.setParameters(new Object[] {entry});
             ACCESS.log(line);
         }
+    }
+
+    /**
+     * The method's label: the standard methods by name, any other as OTHER (each label value is a
+     * timer kept for the life of the process).
+     */
+    static String methodLabel(String method) {
+        return KNOWN_METHODS.contains(method) ? method : OTHER_METHOD;
     }
 
     private Timer timer(String method, String route, int status) {

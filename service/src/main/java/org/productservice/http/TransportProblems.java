@@ -7,13 +7,21 @@ import java.util.UUID;
 
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpPrologue;
 import io.helidon.http.ServerResponseHeaders;
 import io.helidon.http.Status;
+
+import org.productservice.server.Http1Wire;
 
 /**
  * Problem+json for the errors the server answers before any route runs: an unparseable request
  * line, headers over the size limit, a body over the size limit, a request refused by the
  * concurrency limit. Without it those would be plain text, unlike every other error of the API.
+ *
+ * <p>Each answer is a refusal: counted, logged and written to the access log by {@link Refusals},
+ * with the request's method, path and route when a request line was read (Helidon passes none
+ * with the limiter's 503; {@link Http1Wire#current()} knows it), and the path as the problem's
+ * {@code instance}.
  */
 public final class TransportProblems implements DirectHandler {
     private static final int MAX_DETAIL = 200;
@@ -21,14 +29,20 @@ public final class TransportProblems implements DirectHandler {
     private static final Status HEADERS_TOO_LARGE = Status.create(431, "Request Header Fields Too Large");
 
     private final long retryAfterSeconds;
+    private final Refusals refusals;
+    private final RouteTemplates routes;
 
     /**
      * Creates the handler.
      *
      * @param retryAfterSeconds Retry-After of 503 answers (overload)
+     * @param refusals          the listener's refusals
+     * @param routes            route templates of the listener's paths, for the access log
      */
-    public TransportProblems(long retryAfterSeconds) {
+    public TransportProblems(long retryAfterSeconds, Refusals refusals, RouteTemplates routes) {
         this.retryAfterSeconds = retryAfterSeconds;
+        this.refusals = refusals;
+        this.routes = routes;
     }
 
     @Override
@@ -50,6 +64,16 @@ public final class TransportProblems implements DirectHandler {
             message = "The request headers are larger than this service accepts.";
         }
         String detail = detail(status, message);
+        Http1Wire.WireRequest current = Http1Wire.current().orElse(null);
+        HttpPrologue prologue = current == null ? null : current.prologue();
+        String path = !request.path().isEmpty() ? request.path() : prologue == null ? "" : prologue.uriPath().rawPathNoParams();
+        String method = !request.method().isEmpty() ? request.method() : prologue == null ? "" : prologue.method().text();
+        long nanos = current == null ? 0 : System.nanoTime() - current.startNanos();
+        String route = routes.match(path);
+        refusals.refused(status.code(), Refusals.reasonOf(status.code()),
+                         new RequestObserver.AccessLogEntry(requestId, RequestObserver.methodLabel(method),
+                                                            route == null ? RequestObserver.UNMATCHED : route, path,
+                                                            status.code(), nanos / 1_000_000.0, null));
         TransportResponse.Builder response = TransportResponse.builder()
                 .status(status)
                 .headers(headers)
@@ -59,7 +83,7 @@ public final class TransportProblems implements DirectHandler {
                 // bytes on the connection are not a request (Helidon 4.5.0 parses them as one: the
                 // 413-then-400 of an oversized chunked body).
                 .keepAlive(false)
-                .entity(Problems.body(status, detail, request.path(), requestId, List.of()));
+                .entity(Problems.body(status, detail, path, requestId, List.of()));
         if (status.code() == Status.SERVICE_UNAVAILABLE_503.code()) {
             response.header(HeaderNames.RETRY_AFTER, Long.toString(retryAfterSeconds));
         }
@@ -75,13 +99,28 @@ public final class TransportProblems implements DirectHandler {
      * @return the response bytes
      */
     public static byte[] closingResponse(Status status, String detail) {
+        return closingResponse(status, detail, false);
+    }
+
+    /**
+     * A complete HTTP/1.1 problem response that closes the connection.
+     *
+     * @param status status
+     * @param detail human-readable detail
+     * @param headOnly whether it answers a HEAD request: then without the body (its length is still given)
+     * @return the response bytes
+     */
+    public static byte[] closingResponse(Status status, String detail, boolean headOnly) {
         byte[] body = Problems.body(status, detail, "", "none", List.of());
-        String head = "HTTP/1.1 " + status.code() + " " + status.reasonPhrase() + "\r\n"
+        String text = "HTTP/1.1 " + status.code() + " " + status.reasonPhrase() + "\r\n"
                 + "Content-Type: " + Problems.MEDIA_TYPE + "\r\n"
                 + "Content-Length: " + body.length + "\r\n"
                 + (status.code() == Status.SERVICE_UNAVAILABLE_503.code() ? "Retry-After: 1\r\n" : "")
                 + "Connection: close\r\n\r\n";
-        byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] headBytes = text.getBytes(StandardCharsets.US_ASCII);
+        if (headOnly) {
+            return headBytes;
+        }
         byte[] response = Arrays.copyOf(headBytes, headBytes.length + body.length);
         System.arraycopy(body, 0, response, headBytes.length, body.length);
         return response;

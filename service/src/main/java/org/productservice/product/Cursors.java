@@ -54,7 +54,7 @@ final class Cursors {
     Cursors(Supplier<Optional<String>> secret, Optional<String> previous) {
         this.secret = secret;
         this.previous = previous;
-        // A configured key is checked at start-up; one read later is checked when it arrives.
+        // A configured key is ready now; one read from Secrets Manager on the first page after it arrives.
         secret.get().ifPresent(current -> keys());
     }
 
@@ -72,11 +72,9 @@ final class Cursors {
 
     /** The key that signs new cursors, and every key accepted on incoming ones. */
     private record Keys(SecretKeySpec signing, List<SecretKeySpec> accepted) {
+        // Both keys' lengths are checked at start (ProductApiSettings; a key from Secrets Manager
+        // by secrets/CursorKeySource): nothing here may fail once requests are served.
         static Keys of(String secret, Optional<String> previous) {
-            if (secret.length() < 16 || previous.map(p -> p.length() < 16).orElse(false)) {
-                throw new IllegalArgumentException("api.cursor.secret (API_CURSOR_SECRET) and api.cursor.previous "
-                                                           + "(API_CURSOR_PREVIOUS) must be at least 16 characters");
-            }
             SecretKeySpec signing = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
             return new Keys(signing, previous
                     .map(p -> List.of(signing, new SecretKeySpec(p.getBytes(StandardCharsets.UTF_8), ALGORITHM)))

@@ -20,14 +20,27 @@ import io.helidon.config.Config;
  */
 public record ProductApiSettings(int defaultPageSize, int maxPageSize, Optional<String> cursorSecret,
                                  Optional<String> cursorArn, Optional<String> cursorPrevious, Duration idempotencyTtl) {
+    /** Shortest cursor key accepted, configured or previous (one read from Secrets Manager must be longer). */
+    static final int MINIMUM_KEY_LENGTH = 16;
 
-    /** Checks the limits. */
+    /** Checks the limits and the configured keys. */
     public ProductApiSettings {
         // No built-in key: one in the public source would let anyone forge cursors.
         if (cursorSecret.isEmpty() && cursorArn.isEmpty()) {
             throw new IllegalArgumentException("api.cursor.secret is not set: set API_CURSOR_SECRET to a random value "
-                                                       + "of at least 16 characters, the same on every instance "
-                                                       + "(or API_CURSOR_ARN to read it from AWS Secrets Manager)");
+                                                       + "of at least " + MINIMUM_KEY_LENGTH + " characters, the same on "
+                                                       + "every instance (or API_CURSOR_ARN to read it from AWS Secrets Manager)");
+        }
+        if (cursorSecret.map(key -> key.length() < MINIMUM_KEY_LENGTH).orElse(false)) {
+            throw new IllegalArgumentException("api.cursor.secret (API_CURSOR_SECRET) must be at least "
+                                                       + MINIMUM_KEY_LENGTH + " characters");
+        }
+        // Checked here, not when the first cursor is decoded: with API_CURSOR_ARN the current key
+        // arrives after the start, and a bad previous key would then fail every page request.
+        if (cursorPrevious.map(key -> key.length() < MINIMUM_KEY_LENGTH).orElse(false)) {
+            throw new IllegalArgumentException("api.cursor.previous (API_CURSOR_PREVIOUS) must be at least "
+                                                       + MINIMUM_KEY_LENGTH + " characters: it is the key before the "
+                                                       + "last rotation, unchanged");
         }
         if (maxPageSize < 1 || maxPageSize > 1000) {
             throw new IllegalArgumentException("api.page.max must be between 1 and 1000");

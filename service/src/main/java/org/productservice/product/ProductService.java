@@ -94,16 +94,25 @@ public final class ProductService implements HttpService {
         this.clock = clock;
     }
 
+    /**
+     * The route templates of this service as mounted at {@code /products}: the route of a request
+     * refused before its route matched (by authentication) is named from these.
+     */
+    public static final List<String> ROUTE_TEMPLATES = List.of("/products", "/products/{id}");
+
     @Override
     public void routing(HttpRules rules) {
+        // HEAD answers as GET does; the connection's send listener drops the body (server.HeadResponses).
         rules.get("/", this::list)
+                .head("/", this::list)
                 .post("/", this::create)
-                .any("/", methodNotAllowed("GET, POST"))
+                .any("/", methodNotAllowed("GET, HEAD, POST"))
                 .get("/{id}", this::get)
+                .head("/{id}", this::get)
                 .put("/{id}", this::replace)
                 .patch("/{id}", this::patch)
                 .delete("/{id}", this::delete)
-                .any("/{id}", methodNotAllowed("GET, PUT, PATCH, DELETE"));
+                .any("/{id}", methodNotAllowed("GET, HEAD, PUT, PATCH, DELETE"));
     }
 
     private void create(ServerRequest req, ServerResponse res) {

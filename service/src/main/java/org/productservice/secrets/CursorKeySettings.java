@@ -19,7 +19,7 @@ import io.helidon.config.Config;
  * @param retryMax   {@code secretsmanager.retry.max}: longest wait between retries (the wait doubles up to it)
  */
 public record CursorKeySettings(String arn, Optional<URI> endpoint, Duration timeout, Duration retryFirst, Duration retryMax) {
-    private static final Pattern SECRET_ARN = Pattern.compile("arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\\d{12}:secret:.+");
+    private static final Pattern SECRET_ARN = Pattern.compile("arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\\d{12}:secret:(.+)");
 
     /** Checks the ARN, so that a typo stops the start instead of failing every retry. */
     public CursorKeySettings {
@@ -56,10 +56,25 @@ public record CursorKeySettings(String arn, Optional<URI> endpoint, Duration tim
      * @return the region, e.g. {@code eu-west-1}
      */
     public String region() {
+        return arnPart(1);
+    }
+
+    /**
+     * The secret's name as its ARN ends (in a full ARN, with the six characters Secrets Manager
+     * appends): what an operator recognizes, without the account and region of the ARN. The
+     * health details show this, never the ARN.
+     *
+     * @return the name, e.g. {@code CursorKey-EXAMPLE0a1b2c-AbCdEf}
+     */
+    public String name() {
+        return arnPart(2);
+    }
+
+    private String arnPart(int group) {
         Matcher matcher = SECRET_ARN.matcher(arn);
         if (!matcher.matches()) {
             throw new IllegalStateException(arn);
         }
-        return matcher.group(1);
+        return matcher.group(group);
     }
 }

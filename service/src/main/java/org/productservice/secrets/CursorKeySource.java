@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
@@ -38,7 +39,8 @@ public final class CursorKeySource implements Supplier<Optional<String>>, AutoCl
     private final SecretsManagerClient client;
     private final CursorKeySettings settings;
     private final AtomicReference<String> key = new AtomicReference<>();
-    private final AtomicReference<String> problem = new AtomicReference<>("not read yet");
+    private final AtomicReference<Attempt> last = new AtomicReference<>(new Attempt("not read yet", Optional.empty()));
+    private final AtomicInteger attempts = new AtomicInteger();
     private final CountDownLatch loaded = new CountDownLatch(1);
     private final Thread reader;
 
@@ -84,7 +86,18 @@ public final class CursorKeySource implements Supplier<Optional<String>>, AutoCl
     }
 
     /**
-     * The readiness check: DOWN, with the reason, until the key is read.
+     * What the last read found, as the health details show it: words and an error name, never
+     * an exception's message (it may hold ARNs: the role's, the secret's) nor the key.
+     *
+     * @param state "read", or why not
+     * @param error the AWS error code or the exception's class, when the read failed
+     */
+    private record Attempt(String state, Optional<String> error) {
+    }
+
+    /**
+     * The readiness check: DOWN, with the reason, until the key is read. Its details name the
+     * secret (not its ARN), the state, the last error and the number of reads tried.
      *
      * @return the check
      */
@@ -102,12 +115,14 @@ public final class CursorKeySource implements Supplier<Optional<String>>, AutoCl
 
             @Override
             public HealthCheckResponse call() {
-                boolean ready = key.get() != null;
-                return HealthCheckResponse.builder()
-                        .status(ready)
-                        .detail("secret", settings.arn())
-                        .detail("state", ready ? "read" : problem.get())
-                        .build();
+                Attempt attempt = last.get();
+                HealthCheckResponse.Builder response = HealthCheckResponse.builder()
+                        .status(key.get() != null)
+                        .detail("secret", settings.name())
+                        .detail("state", attempt.state())
+                        .detail("attempts", attempts.get());
+                attempt.error().ifPresent(error -> response.detail("error", error));
+                return response.build();
             }
         };
     }
@@ -116,15 +131,18 @@ public final class CursorKeySource implements Supplier<Optional<String>>, AutoCl
         Duration wait = settings.retryFirst();
         while (!Thread.currentThread().isInterrupted()) {
             try {
+                attempts.incrementAndGet();
                 key.set(read());
-                problem.set("read");
+                last.set(new Attempt("read", Optional.empty()));
                 loaded.countDown();
                 LOGGER.log(Level.INFO, "cursor key read from " + settings.arn());
                 return;
             } catch (SdkException | IllegalStateException e) {
-                String reason = reason(e);
-                problem.set(reason);
-                LOGGER.log(Level.WARNING, "cannot read the cursor key " + settings.arn() + ": " + reason
+                Attempt failed = failed(e);
+                last.set(failed);
+                // The log, unlike the health details, gets the whole story: ARN and message.
+                LOGGER.log(Level.WARNING, "cannot read the cursor key " + settings.arn() + ": " + failed.state()
+                        + (e instanceof SdkException ? " (" + e + ")" : "")
                         + "; not ready, retrying in " + wait.toMillis() + " ms");
             }
             try {
@@ -149,21 +167,27 @@ public final class CursorKeySource implements Supplier<Optional<String>>, AutoCl
         return value.strip();
     }
 
-    private String reason(Exception e) {
+    private static Attempt failed(Exception e) {
+        if (e instanceof IllegalStateException unusable) {
+            // One of read()'s own messages: fixed words about the value, never the value.
+            return new Attempt(unusable.getMessage(), Optional.empty());
+        }
+        Optional<String> error = Optional.of(e.getClass().getSimpleName());
         if (e instanceof ResourceNotFoundException) {
-            return "no such secret (ResourceNotFoundException)";
+            return new Attempt("no such secret", error);
         }
         if (e instanceof SecretsManagerException sm && sm.awsErrorDetails() != null) {
             String code = sm.awsErrorDetails().errorCode();
             if ("AccessDeniedException".equals(code)) {
-                return "access denied: the service role needs secretsmanager:GetSecretValue on this ARN (AccessDeniedException)";
+                return new Attempt("access denied: the service role needs secretsmanager:GetSecretValue on this secret",
+                                   Optional.of(code));
             }
-            return code + " (HTTP " + sm.statusCode() + ")";
+            return new Attempt("Secrets Manager answered HTTP " + sm.statusCode(), Optional.ofNullable(code).or(() -> error));
         }
         if (e instanceof SdkClientException) {
-            return "Secrets Manager unreachable: " + e.getMessage();
+            return new Attempt("Secrets Manager unreachable or no credentials (see the log)", error);
         }
-        return e.getMessage();
+        return new Attempt("cannot read the secret (see the log)", error);
     }
 
     /** Stops retrying and closes the client. */

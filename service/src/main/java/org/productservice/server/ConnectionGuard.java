@@ -27,6 +27,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
 import io.helidon.http.WritableHeaders;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -41,6 +42,7 @@ import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http1.Http1ConnectionListener;
 
+import org.productservice.http.Refusals;
 import org.productservice.http.TransportProblems;
 
 /**
@@ -114,6 +116,8 @@ public final class ConnectionGuard {
     private final byte[] overloaded;
     private final byte[] bodiesBusy;
     private final byte[] timeout;
+    private final byte[] timeoutHead;
+    private final Refusals refusals;
     private volatile ScheduledFuture<?> scan;
     private volatile long lastCapWarning;
 
@@ -138,6 +142,11 @@ public final class ConnectionGuard {
                                                             "The service is receiving too many request bodies. Retry later.");
         this.timeout = TransportProblems.closingResponse(Status.REQUEST_TIMEOUT_408,
                                                          "The request did not arrive in time.");
+        this.timeoutHead = TransportProblems.closingResponse(Status.REQUEST_TIMEOUT_408,
+                                                             "The request did not arrive in time.", true);
+        // Its answers are refusals too: the cap's 503, the head timeout's 408 and the bodies' 503 (a
+        // body cut at its timeout or rate is recorded by the request it cut, in routing).
+        this.refusals = new Refusals(listener, registry);
         this.closed = COUNTS.computeIfAbsent(listener, name -> {
             Map<Reason, AtomicLong> counts = new EnumMap<>(Reason.class);
             for (Reason reason : Reason.values()) {
@@ -279,6 +288,7 @@ public final class ConnectionGuard {
     private void refuse(SocketChannel channel) {
         AtomicLong refused = closed.get(Reason.REFUSED);
         refused.incrementAndGet();
+        refusals.refused(Status.SERVICE_UNAVAILABLE_503.code(), Refusals.CONNECTION_CAP);
         try {
             // A new channel, not yet read or written by anyone: a non-blocking write cannot wait.
             channel.configureBlocking(false);
@@ -322,9 +332,13 @@ public final class ConnectionGuard {
         closed.get(reason).incrementAndGet();
         Phase phase = watch.phase;
         if (phase == Phase.HEAD || phase == Phase.BODY) {
+            if (phase == Phase.HEAD) {
+                refusals.refused(Status.REQUEST_TIMEOUT_408.code(), Refusals.HEAD_TIMEOUT);
+            }
+            byte[] answer = watch.headRequest ? timeoutHead : timeout;
             Thread.ofVirtual().name("connection-timeout-answer").start(() -> {
                 try {
-                    watch.channel.write(ByteBuffer.wrap(timeout));
+                    watch.channel.write(ByteBuffer.wrap(answer));
                 } catch (IOException | UncheckedIOException ignored) {
                     // the client is gone already
                 } finally {
@@ -362,6 +376,7 @@ public final class ConnectionGuard {
                     throw new CloseConnectionException("request after Connection: close");
                 }
                 watch.requests++;
+                watch.headRequest = prologue.method() == Method.HEAD;
                 if (watch.phase != Phase.HEAD) {
                     long now = System.nanoTime();
                     watch.next(Phase.HEAD, now, now + settings.head().toNanos(), Reason.HEAD_TIMEOUT);
@@ -419,6 +434,7 @@ public final class ConnectionGuard {
             bodiesReceiving.addAndGet(-length);
             watch.closeRequested = true;
             closed.get(Reason.BODIES_BUSY).incrementAndGet();
+            refusals.refused(Status.SERVICE_UNAVAILABLE_503.code(), Reason.BODIES_BUSY.reason());
             ctx.dataWriter().writeNow(BufferData.create(bodiesBusy));
             throw new CloseConnectionException("too many request bodies being received");
         }
@@ -610,6 +626,7 @@ public final class ConnectionGuard {
         private long responseStart;
         private long responseEnd;
         private long responseBytes;
+        private volatile boolean headRequest;
 
         private Watch(SocketChannel channel, long opened, long deadline) {
             this.channel = channel;

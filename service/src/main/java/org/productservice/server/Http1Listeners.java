@@ -18,9 +18,11 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * itself). Register exactly one listener per direction, this one.
  */
 public final class Http1Listeners implements Http1ConnectionListener {
-    private final List<Http1ConnectionListener> listeners;
+    // An array and plain loops: these run several times per request, and a forEach lambda
+    // capturing the arguments is an allocation per call.
+    private final Http1ConnectionListener[] listeners;
 
-    private Http1Listeners(List<Http1ConnectionListener> listeners) {
+    private Http1Listeners(Http1ConnectionListener[] listeners) {
         this.listeners = listeners;
     }
 
@@ -31,31 +33,41 @@ public final class Http1Listeners implements Http1ConnectionListener {
      * @return one listener calling them all
      */
     public static Http1ConnectionListener of(Http1ConnectionListener... listeners) {
-        return new Http1Listeners(List.of(listeners));
+        return new Http1Listeners(List.of(listeners).toArray(Http1ConnectionListener[]::new));
     }
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        listeners.forEach(listener -> listener.prologue(ctx, prologue));
+        for (Http1ConnectionListener listener : listeners) {
+            listener.prologue(ctx, prologue);
+        }
     }
 
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
-        listeners.forEach(listener -> listener.headers(ctx, headers));
+        for (Http1ConnectionListener listener : listeners) {
+            listener.headers(ctx, headers);
+        }
     }
 
     @Override
     public void status(ConnectionContext ctx, Status status) {
-        listeners.forEach(listener -> listener.status(ctx, status));
+        for (Http1ConnectionListener listener : listeners) {
+            listener.status(ctx, status);
+        }
     }
 
     @Override
     public void data(ConnectionContext ctx, BufferData data) {
-        listeners.forEach(listener -> listener.data(ctx, data));
+        for (Http1ConnectionListener listener : listeners) {
+            listener.data(ctx, data);
+        }
     }
 
     @Override
     public void data(ConnectionContext ctx, byte[] bytes, int offset, int length) {
-        listeners.forEach(listener -> listener.data(ctx, bytes, offset, length));
+        for (Http1ConnectionListener listener : listeners) {
+            listener.data(ctx, bytes, offset, length);
+        }
     }
 }

@@ -11,30 +11,33 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
+import org.productservice.http.Refusals;
 import org.productservice.http.TransportProblems;
 
 /**
- * Answers a first request line that Helidon's HTTP/1.1 connection would not take, instead of the
- * silent close of Helidon 4.5.0: when no protocol claims a new connection's first line (HTTP/1.0,
- * HTTP/1.2, a leading empty line, a bare LF, a request line longer than the limit), its
- * connection handler closes the socket without a byte. Here such a connection gets 505, 414 or
- * 400 (problem+json, {@code Connection: close}) and is closed.
+ * Answers a first request line that no HTTP/1 connection would take, instead of the silent close
+ * of Helidon 4.5.0: when no protocol claims a new connection's first line (HTTP/1.2, a leading
+ * empty line, a bare LF, a request line longer than the limit), its connection handler closes
+ * the socket without a byte. Here such a connection gets 505, 414 or 400 (problem+json, without
+ * the body for a HEAD line, {@code Connection: close}), counted as a refusal, and is closed.
  *
- * <p>Registered as the listener's first connection selector; it declines every line that ends
- * in {@code HTTP/1.1} CRLF, so well-formed requests go to Helidon's HTTP/1 connection as before.
+ * <p>Registered after {@link Http1Wire}, which takes the HTTP/1.1 and HTTP/1.0 lines.
  */
 public final class UnparseableRequests implements ServerConnectionSelector {
     private static final Pattern HTTP_VERSION = Pattern.compile(".* HTTP/\\d\\.\\d\\r?");
 
     private final int maxRequestLine;
+    private final Refusals refusals;
 
     /**
      * Creates the selector.
      *
      * @param maxRequestLine the HTTP/1 configuration's {@code maxPrologueLength}
+     * @param refusals       the listener's refusals
      */
-    public UnparseableRequests(int maxRequestLine) {
+    public UnparseableRequests(int maxRequestLine, Refusals refusals) {
         this.maxRequestLine = maxRequestLine;
+        this.refusals = refusals;
     }
 
     @Override
@@ -61,11 +64,13 @@ public final class UnparseableRequests implements ServerConnectionSelector {
         BufferData buffer = ctx.dataReader().getBuffer(ctx.dataReader().available());
         int lf = buffer.indexOf((byte) '\n');
         String line = lf == -1 ? null : buffer.readString(lf);
-        byte[] answer = answer(line);
+        Answer answer = answer(line);
+        refusals.refused(answer.status.code(), Refusals.reasonOf(answer.status.code()));
+        byte[] bytes = TransportProblems.closingResponse(answer.status, answer.detail, line != null && line.startsWith("HEAD "));
         return new ServerConnection() {
             @Override
             public void handle(Limit limit) {
-                ctx.dataWriter().writeNow(BufferData.create(answer));
+                ctx.dataWriter().writeNow(BufferData.create(bytes));
             }
 
             @Override
@@ -80,21 +85,23 @@ public final class UnparseableRequests implements ServerConnectionSelector {
         };
     }
 
-    static byte[] answer(String line) {
+    static Answer answer(String line) {
         if (line == null) {
-            return TransportProblems.closingResponse(Status.REQUEST_URI_TOO_LONG_414,
-                                                     "The request line is longer than this service accepts.");
+            return new Answer(Status.REQUEST_URI_TOO_LONG_414, "The request line is longer than this service accepts.");
         }
         if (line.isEmpty() || line.equals("\r")) {
-            return TransportProblems.closingResponse(Status.BAD_REQUEST_400, "The request must start with the request line.");
+            return new Answer(Status.BAD_REQUEST_400, "The request must start with the request line.");
         }
         if (!line.endsWith("\r")) {
-            return TransportProblems.closingResponse(Status.BAD_REQUEST_400, "Lines must end with CRLF.");
+            return new Answer(Status.BAD_REQUEST_400, "Lines must end with CRLF.");
         }
         if (HTTP_VERSION.matcher(line).matches()) {
-            return TransportProblems.closingResponse(Status.HTTP_VERSION_NOT_SUPPORTED_505, "This service speaks HTTP/1.1 only.");
+            return new Answer(Status.HTTP_VERSION_NOT_SUPPORTED_505, "This service speaks HTTP/1.1 (and HTTP/1.0) only.");
         }
-        return TransportProblems.closingResponse(Status.BAD_REQUEST_400, "Malformed request line.");
+        return new Answer(Status.BAD_REQUEST_400, "Malformed request line.");
+    }
+
+    record Answer(Status status, String detail) {
     }
 
     @Override

@@ -22,6 +22,7 @@ import io.helidon.webserver.WebServer;
 
 import org.productservice.Main;
 import org.productservice.testing.Api;
+import org.productservice.testing.RawHttp;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -73,7 +74,7 @@ class AuthenticationTest {
         issuer.publish(rsa, ec);
         server = startService(issuer, Map.of("auth.jwks", issuer.jwksUri()));
         api = new Api(server.port());
-        admin = new Api(server.port(Main.ADMIN_SOCKET));
+        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
@@ -131,6 +132,35 @@ class AuthenticationTest {
         assertThat(body.get("request_id").asText()).isEqualTo("no-token-1");
         assertThat(body.get("instance").asText()).isEqualTo("/products");
         assertThat(body.get("detail").asText()).contains("bearer token is required");
+    }
+
+    @Test
+    void aRefusedCallIsRecordedUnderTheRouteItWasFor() throws Exception {
+        String id = "3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12";
+        assertThat(api.send("DELETE", "/products/" + id, null).status()).isEqualTo(401);
+        assertThat(api.send("DELETE", "/products/" + id, null, "Authorization", bearer(token("products.read"))).status())
+                .isEqualTo(403);
+
+        String metrics = admin.get("/observe/metrics", "Accept", "text/plain").body();
+        for (String status : List.of("401", "403")) {
+            assertThat(metrics.lines().filter(line -> line.startsWith("http_server_requests_seconds_count{")
+                    && line.contains("method=\"DELETE\"") && line.contains("status=\"" + status + "\"")))
+                    .as("DELETE refused with " + status)
+                    .isNotEmpty()
+                    .allSatisfy(line -> assertThat(line).contains("route=\"/products/{id}\""));
+        }
+    }
+
+    @Test
+    void aRefusedHeadCarriesNoBodySoThePipelinedCallIsAnsweredCorrectly() {
+        String answer = RawHttp.exchange(server.port(), "HEAD /products HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "HEAD /products/not-a-uuid HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /products HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(3));
+        RawHttp.Parsed parsed = RawHttp.parse(answer, List.of("HEAD", "HEAD", "GET"));
+        assertThat(parsed.responses()).as(answer).extracting(RawHttp.Response::status).containsExactly(401, 401, 401);
+        assertThat(parsed.responses().get(0).header("www-authenticate")).isEqualTo(CHALLENGE);
+        assertThat(parsed.responses().get(2).body()).contains("\"status\":401");
+        assertThat(parsed.rest()).as(answer).isEmpty();
     }
 
     @Test
@@ -502,7 +532,7 @@ class AuthenticationTest {
             WebServer service = startService(broken, Map.of());
             try {
                 Api client = new Api(service.port());
-                Api clientAdmin = new Api(service.port(Main.ADMIN_SOCKET));
+                Api clientAdmin = Api.admin(service.port(Main.ADMIN_SOCKET));
                 String token = rsaToken(rsa, claims(broken, "x", BOTH).build());
 
                 Api.Response refused = client.get("/products", "Authorization", bearer(token));

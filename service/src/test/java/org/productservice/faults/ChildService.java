@@ -77,7 +77,7 @@ final class ChildService implements AutoCloseable {
 
     /** Waits until the service is ready. */
     void awaitReady() throws InterruptedException {
-        Api admin = new Api(adminPort);
+        Api admin = Api.admin(adminPort);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
@@ -135,7 +135,7 @@ final class ChildService implements AutoCloseable {
 
     /** The sum of a metric's samples whose name and first labels match the pattern. */
     long metric(String prefix) {
-        String text = new Api(adminPort).get("/observe/metrics", "Accept", "text/plain").body();
+        String text = Api.admin(adminPort).get("/observe/metrics", "Accept", "text/plain").body();
         Matcher matcher = Pattern.compile("(?m)^" + prefix + "[^}]*} ([0-9.E+]+)").matcher(text);
         double sum = 0;
         while (matcher.find()) {

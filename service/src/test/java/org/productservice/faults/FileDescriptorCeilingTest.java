@@ -35,7 +35,7 @@ class FileDescriptorCeilingTest {
                 // The listener still accepts: a new connection gets an answer, not silence: served when a
                 // connection stalled in its head for over a second makes room, else 503 at the cap.
                 assertThat(exchange(child.port(), LIST, Duration.ofSeconds(5))).containsPattern("^HTTP/1.1 (200|503) ");
-                assertThat(new Api(child.adminPort()).get("/observe/health/live").status())
+                assertThat(Api.admin(child.adminPort()).get("/observe/health/live").status())
                         .isEqualTo(200);
             }
             String answer = "";

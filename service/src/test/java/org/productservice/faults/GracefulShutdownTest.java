@@ -66,7 +66,7 @@ class GracefulShutdownTest {
             try {
                 threads.execute(() -> readOutput(process, output));
                 Api api = new Api(port);
-                awaitReady(new Api(adminPort), process, output);
+                awaitReady(Api.admin(adminPort), process, output);
 
                 proxy.delay(ENGINE_LATENCY);
                 proxy.clearRecords();

@@ -228,6 +228,10 @@ final class HostileConnections {
             return records.stream().filter(r -> r.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
         }
 
+        List<LogRecord> warnings() {
+            return records.stream().filter(r -> r.getLevel().intValue() == Level.WARNING.intValue()).toList();
+        }
+
         List<LogRecord> withStackTraces() {
             return records.stream().filter(r -> r.getThrown() != null).toList();
         }

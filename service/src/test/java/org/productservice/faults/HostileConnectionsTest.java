@@ -186,8 +186,6 @@ class HostileConnectionsTest {
                 Arguments.of("chunk without its CRLF", post + "2\r\n{}XX0\r\n\r\n", 400),
                 Arguments.of("bad method token", "G(T /products HTTP/1.1\r\nHost: x\r\n\r\n", 400),
                 Arguments.of("tab in the request line", "GET\t/products HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-                Arguments.of("HTTP/1.0 without Host", "GET /products HTTP/1.0\r\n\r\n", 505),
-                Arguments.of("HTTP/1.0 with Host", "GET /products HTTP/1.0\r\nHost: x\r\n\r\n", 505),
                 Arguments.of("HTTP/1.2", "GET /products HTTP/1.2\r\nHost: x\r\n\r\n", 505),
                 Arguments.of("leading CRLF", "\r\nGET /products HTTP/1.1\r\nHost: x\r\n\r\n", 400),
                 Arguments.of("bare LF line ends", "GET /products HTTP/1.1\nHost: x\n\n", 400),

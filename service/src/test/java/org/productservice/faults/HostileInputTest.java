@@ -25,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.productservice.testing.Api;
+import org.productservice.testing.ApiContract;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -101,8 +102,14 @@ class HostileInputTest {
 
     private void check(Case hostile) {
         String target = List.copyOf(seeds.keySet()).get(Math.floorMod(hostile.name().hashCode(), seeds.size()));
-        RawResponse response = RawResponse.exchange(service.port(), hostile.request(target));
+        byte[] request = hostile.request(target);
+        RawResponse response = RawResponse.exchange(service.port(), request);
         String context = hostile.name() + " (seed " + SEED + ") -> " + response;
+        // The request line as sent: a hostile target is checked as the path it names, like any other.
+        String[] requestLine = new String(request, StandardCharsets.ISO_8859_1).split("\r\n", 2)[0].split(" ", 3);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        response.headers().forEach((name, value) -> headers.put(name, List.of(value)));
+        ApiContract.get().check(requestLine[0], requestLine[1], response.status(), headers, response.body());
         assertThat(response.status()).as(context).isBetween(400, 499);
         assertThat(response.header("content-type")).as(context).startsWith("application/problem+json");
         JsonNode problem;

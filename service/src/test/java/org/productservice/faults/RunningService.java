@@ -25,7 +25,7 @@ final class RunningService implements AutoCloseable {
         this.server = server;
         this.config = config;
         this.api = new Api(server.port());
-        this.admin = new Api(server.port(Main.ADMIN_SOCKET));
+        this.admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     /**

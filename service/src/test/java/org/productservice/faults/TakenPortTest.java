@@ -7,55 +7,86 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+
 import org.productservice.testing.TestEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A port that is already taken: the service must not report itself up (nor exit 0, which
- * `make run` and orchestrators read as success); it exits 1 with one line naming the port.
- * Needs a real process, like `make run`'s: Main from this JVM's class path.
+ * `make run` and orchestrators read as success); it exits 1 with one line naming the port that is
+ * taken, its key and its variable, and no stack trace. Needs a real process, like `make run`'s:
+ * Main from this JVM's class path.
  */
 class TakenPortTest {
     @Test
-    void aTakenPortEndsTheStartWithExitOneAndALineNamingIt() throws Exception {
+    void aTakenApiPortEndsTheStartWithExitOneAndALineNamingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Process process = new ProcessBuilder(List.of(
-                    ProcessHandle.current().info().command().orElseThrow(),
-                    "-cp", System.getProperty("java.class.path"),
-                    "-Dconfig.profile=local",
-                    "-Dlog.format=text",
-                    "-Dserver.host=127.0.0.1",
-                    "-Dserver.port=" + port,
-                    "-Ddynamodb.endpoint=" + TestEngine.get().endpoint(),
-                    "org.productservice.Main")).redirectErrorStream(true).start();
-            ByteArrayOutputStream printed = new ByteArrayOutputStream();
-            Thread reader = Thread.ofVirtual().start(() -> {
-                try (InputStream in = process.getInputStream()) {
-                    in.transferTo(printed);
-                } catch (IOException e) {
-                    // the process is gone; what it printed so far is kept
-                }
-            });
-            // A regression would leave the server running: bounded wait, then kill it.
-            boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-            if (!exited) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-            reader.join(Duration.ofSeconds(10));
-            String output = printed.toString(StandardCharsets.UTF_8);
+            Outcome outcome = start("-Dserver.port=" + port, "-Dadmin.port=0");
 
-            assertThat(exited).as("exited by itself; output:%n%s", output).isTrue();
-            assertThat(process.exitValue()).as("exit code; output:%n%s", output).isEqualTo(1);
-            assertThat(output.lines().toList()).as(output)
-                    .contains("product-service could not listen on port " + port
-                              + " (taken by another process?): stop it, or set SERVER_PORT")
-                    .noneMatch(line -> line.contains("is up on"));
+            assertThat(outcome.exitCode).as(outcome.output).isEqualTo(1);
+            assertThat(outcome.output.lines().toList()).as(outcome.output)
+                    .contains("product-service could not listen on port " + port + " (server.port, the API): it is taken by "
+                              + "another process. Stop that, or choose another port with SERVER_PORT")
+                    .noneMatch(line -> line.contains("is up on") || line.contains("Exception"));
         }
+    }
+
+    @Test
+    void aTakenAdminPortIsNamedAsTheAdminPortNotTheApiPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Outcome outcome = start("-Dserver.port=0", "-Dadmin.port=" + port);
+
+            assertThat(outcome.exitCode).as(outcome.output).isEqualTo(1);
+            assertThat(outcome.output.lines().toList()).as(outcome.output)
+                    .contains("product-service could not listen on port " + port + " (admin.port, health and metrics): it is "
+                              + "taken by another process. Stop that, or choose another port with ADMIN_PORT")
+                    .noneMatch(line -> line.contains("is up on") || line.contains("Exception"));
+        }
+    }
+
+    private static Outcome start(String... ports) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp", System.getProperty("java.class.path"),
+                "-Dconfig.profile=local",
+                "-Dlog.format=text",
+                "-Dserver.host=127.0.0.1",
+                "-Dadmin.host=127.0.0.1",
+                "-Ddynamodb.endpoint=" + TestEngine.get().endpoint()));
+        command.addAll(List.of(ports));
+        command.add("org.productservice.Main");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // The service reads its ports from the environment before system properties: a developer's
+        // exported ADMIN_PORT would move the listener this test names.
+        builder.environment().keySet().removeAll(List.of("SERVER_PORT", "SERVER_HOST", "ADMIN_PORT", "ADMIN_HOST"));
+        Process process = builder.start();
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (InputStream in = process.getInputStream()) {
+                in.transferTo(printed);
+            } catch (IOException e) {
+                // the process is gone; what it printed so far is kept
+            }
+        });
+        // A regression would leave the server running: bounded wait, then kill it.
+        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        reader.join(Duration.ofSeconds(10));
+        String output = printed.toString(StandardCharsets.UTF_8);
+        assertThat(exited).as("exited by itself; output:%n%s", output).isTrue();
+        return new Outcome(process.exitValue(), output);
+    }
+
+    private record Outcome(int exitCode, String output) {
     }
 }

@@ -33,7 +33,7 @@ class DynamoDbOutcomeMetricsTest {
                 .build()
                 .start();
         api = new Api(server.port());
-        admin = new Api(server.port(Main.ADMIN_SOCKET));
+        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll

@@ -44,7 +44,7 @@ class CursorKeyReadinessTest {
                     .build()
                     .start();
             Api api = new Api(server.port());
-            Api admin = new Api(server.port(Main.ADMIN_SOCKET));
+            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
             try {
                 // The first read runs in the background; wait until it has been answered.
                 Api.Response down = await(admin, response -> !"not read yet".equals(
@@ -52,8 +52,12 @@ class CursorKeyReadinessTest {
                 assertThat(down.status()).isEqualTo(503);
                 JsonNode key = check(down.json(), "cursor-key");
                 assertThat(key.path("status").asText()).isEqualTo("DOWN");
-                assertThat(key.path("data").path("secret").asText()).isEqualTo(CursorKeySourceTest.ARN);
+                assertThat(key.path("data").path("secret").asText()).isEqualTo(CursorKeySourceTest.NAME);
                 assertThat(key.path("data").path("state").asText()).contains("access denied", "secretsmanager:GetSecretValue");
+                assertThat(key.path("data").path("error").asText()).isEqualTo("AccessDeniedException");
+                assertThat(key.path("data").path("attempts").asInt()).isPositive();
+                // Health is served to the nodes, the ALB and the monitoring namespace: no ARN there.
+                assertThat(down.body()).doesNotContain("arn:aws", "123456789012");
                 // Liveness never depends on it: a restart would not help.
                 assertThat(admin.get("/observe/health/live").status()).isEqualTo(200);
                 // A page that needs a cursor cannot be signed yet: 503, never a cursor under another key.
@@ -69,6 +73,7 @@ class CursorKeyReadinessTest {
                 Api.Response up = await(admin, response -> response.status() == 200);
                 assertThat(up.status()).isEqualTo(200);
                 assertThat(check(up.json(), "cursor-key").path("data").path("state").asText()).isEqualTo("read");
+                assertThat(up.body()).doesNotContain("arn:aws", "123456789012", CursorKeySourceTest.KEY);
                 assertThat(check(up.json(), "dynamodb").path("status").asText()).isEqualTo("UP");
                 Api.Response first = api.get("/products?name=cursor-key&limit=1");
                 assertThat(first.status()).isEqualTo(200);

@@ -18,6 +18,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The cursor key read from Secrets Manager over real HTTP, from a local server speaking its protocol. */
 class CursorKeySourceTest {
     static final String ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:CursorKey-EXAMPLE0a1b2c-AbCdEf";
+    /** What the health details call the secret: its name, never the ARN (account and region). */
+    static final String NAME = "CursorKey-EXAMPLE0a1b2c-AbCdEf";
     static final String KEY = "Q3VyC2sFjXw9mVb7LpT4hZr8NyKe2DgA6uWc1oJxRf5sMiH0vBnPqEt3aYdGlOkU";
 
     @BeforeAll
@@ -47,7 +49,7 @@ class CursorKeySourceTest {
                 assertThat(source.await(Duration.ofSeconds(10))).contains(KEY);
                 HealthCheckResponse health = source.readiness().call();
                 assertThat(health.status()).isEqualTo(HealthCheckResponse.Status.UP);
-                assertThat(health.details()).isEqualTo(Map.of("secret", ARN, "state", "read"));
+                assertThat(health.details()).isEqualTo(Map.of("secret", NAME, "state", "read", "attempts", 1));
             }
             assertThat(fake.requests()).singleElement().satisfies(request -> {
                 assertThat(request.target()).isEqualTo("secretsmanager.GetSecretValue");
@@ -69,9 +71,12 @@ class CursorKeySourceTest {
                 HealthCheckResponse down = answered(source);
                 assertThat(source.get()).isEmpty();
                 assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
-                assertThat(down.details()).containsEntry("secret", ARN)
-                        .containsEntry("state", "access denied: the service role needs secretsmanager:GetSecretValue on this ARN "
-                                                + "(AccessDeniedException)");
+                assertThat(down.details()).containsEntry("secret", NAME)
+                        .containsEntry("state", "access denied: the service role needs secretsmanager:GetSecretValue on this secret")
+                        .containsEntry("error", "AccessDeniedException")
+                        .containsKey("attempts");
+                // The denial's message names the ARN; the details never do.
+                assertNoArnOrKey(down);
                 long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
                 while (fake.requests().size() < 2 && System.nanoTime() < deadline) {
                     Thread.sleep(20);
@@ -89,16 +94,49 @@ class CursorKeySourceTest {
     void aMissingOrUnusableSecretIsReportedAsSuch() throws IOException, InterruptedException {
         try (FakeSecretsManager fake = FakeSecretsManager.start()) {
             try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
-                assertThat(answered(source).details()).containsEntry("state", "no such secret (ResourceNotFoundException)");
+                HealthCheckResponse missing = answered(source);
+                assertThat(missing.details()).containsEntry("state", "no such secret")
+                        .containsEntry("error", "ResourceNotFoundException");
+                assertNoArnOrKey(missing);
                 assertThat(source.get()).isEmpty();
             }
             fake.secrets(Map.of(ARN, "short"));
             try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(settings(fake)), settings(fake))) {
-                assertThat(answered(source).details())
-                        .containsEntry("state", "the secret is shorter than 32 characters; it is not a signing key");
+                HealthCheckResponse tooShort = answered(source);
+                assertThat(tooShort.details())
+                        .containsEntry("state", "the secret is shorter than 32 characters; it is not a signing key")
+                        .doesNotContainKey("error");
+                assertNoArnOrKey(tooShort);
+                assertThat(tooShort.details().toString()).doesNotContain("short=", "=short");
                 assertThat(source.get()).isEmpty();
             }
         }
+    }
+
+    @Test
+    void anUnreachableSecretsManagerIsReportedByErrorClassNotByMessage() throws IOException, InterruptedException {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        CursorKeySettings nowhere = new CursorKeySettings(ARN, Optional.of(URI.create("http://127.0.0.1:" + closed)),
+                                                          Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200));
+        try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(nowhere), nowhere)) {
+            HealthCheckResponse down = answered(source);
+            assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
+            assertThat(down.details()).containsEntry("secret", NAME)
+                    .containsEntry("state", "Secrets Manager unreachable or no credentials (see the log)");
+            // Refused at once, or out of time after the retries: either way the class, not the text.
+            assertThat(down.details().get("error")).isIn("SdkClientException", "ApiCallTimeoutException");
+            // The client's message names the endpoint; an operator finds it in the log, not in the probe.
+            assertThat(down.details().toString()).doesNotContain("127.0.0.1", String.valueOf(closed));
+            assertNoArnOrKey(down);
+        }
+    }
+
+    /** No ARN, account id, region or key material in any detail. */
+    static void assertNoArnOrKey(HealthCheckResponse response) {
+        assertThat(response.details().toString()).doesNotContain("arn:", "123456789012", "eu-west-1", KEY);
     }
 
     /** The readiness answer once the first read has been answered (it runs in the background). */
@@ -120,6 +158,7 @@ class CursorKeySourceTest {
         assertThat(settings).isEqualTo(new CursorKeySettings(ARN, Optional.empty(), Duration.ofSeconds(5),
                                                              Duration.ofSeconds(1), Duration.ofSeconds(10)));
         assertThat(settings.region()).isEqualTo("eu-west-1");
+        assertThat(settings.name()).isEqualTo(NAME);
         assertThat(CursorKeySettings.create(io.helidon.config.Config.empty())).isEmpty();
         assertThatThrownBy(() -> CursorKeySettings.create(io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(
                 Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x"))))).hasMessageContaining("api.cursor.arn");

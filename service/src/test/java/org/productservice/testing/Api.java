@@ -15,7 +15,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** A small HTTP client for the tests: real requests to a real server, JSON answers parsed. */
+/**
+ * A small HTTP client for the tests: real requests to a real server, JSON answers parsed. Every
+ * answer of the API is checked against the OpenAPI document the service serves ({@link ApiContract});
+ * one that breaks it fails the test. Requests are not checked: tests send bad ones on purpose.
+ */
 public final class Api {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder()
@@ -24,14 +28,32 @@ public final class Api {
             .build();
 
     private final String base;
+    private final Optional<ApiContract> contract;
 
     /**
-     * Creates a client of a server.
+     * Creates a client of the API: every response is checked against the OpenAPI document.
      *
-     * @param port server port on localhost
+     * @param port the API's port on localhost
      */
     public Api(int port) {
+        this(port, Optional.of(ApiContract.get()));
+    }
+
+    private Api(int port, Optional<ApiContract> contract) {
         this.base = "http://127.0.0.1:" + port;
+        this.contract = contract;
+    }
+
+    /**
+     * Creates a client of the admin listener. Its answers are not checked against the OpenAPI
+     * document: health and metrics are Helidon's observers, not operations of the API (the
+     * document only says where they are).
+     *
+     * @param port the admin listener's port on localhost
+     * @return the client
+     */
+    public static Api admin(int port) {
+        return new Api(port, Optional.empty());
     }
 
     /**
@@ -65,14 +87,18 @@ public final class Api {
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
+        HttpResponse<String> response;
         try {
-            return new Response(CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+            response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+        contract.ifPresent(document -> document.check(method, path, response.statusCode(), response.headers().map(),
+                                                      response.body()));
+        return new Response(response);
     }
 
     /**

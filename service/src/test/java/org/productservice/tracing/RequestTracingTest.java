@@ -65,7 +65,7 @@ class RequestTracingTest {
         Tracing tracing = Tracing.create(TracingSettings.create(config), SPANS);
         server = WebServer.builder().update(builder -> Main.configure(builder, config, tracing)).build().start();
         api = new Api(server.port());
-        admin = new Api(server.port(Main.ADMIN_SOCKET));
+        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
     }
 
     @AfterAll
