@@ -264,9 +264,9 @@ public final class Main {
      * The admin listener ({@code admin.*}): health and metrics for the probes and Prometheus, on a
      * port of its own that the Service behind the ingress never exposes. Its own small limits
      * mean that no load on the API port (stalled bodies, a full connection cap, a full
-     * concurrency limit) can make a probe wait. Probes do not keep connections alive, so every
-     * answer here closes its connection ({@link ConnectionSettings#admin}): a few clients holding
-     * connections open cannot fill its small cap, and at the cap a stalled one makes room.
+     * concurrency limit) can make a probe wait. Probes open a connection a probe, so at its
+     * small cap an idle or stalled connection is closed for a new one ({@link ConnectionSettings#admin}):
+     * a few clients holding connections open cannot starve it.
      */
     private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, int concurrency,
                                         ConnectionGuard guard, Refusals refusals, DirectHandlers transportProblems) {

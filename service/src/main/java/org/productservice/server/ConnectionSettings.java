@@ -104,15 +104,16 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
 
     /**
      * Reads the admin listener's limits from {@code admin.connections}. Only probes and Prometheus
-     * talk to it, one request a connection: every answer closes its connection, its timeouts are
-     * short and fixed, and idle connections are reclaimed at once when the cap is reached.
+     * talk to it, and probes open a connection a probe: its timeouts are short and fixed, and at its
+     * cap an idle connection (or one stalled in its head for over a second) is closed at once for
+     * the new one, so a few clients holding connections cannot starve the probes.
      *
      * @param config root configuration
      * @return settings
      */
     public static ConnectionSettings admin(Config config) {
         return create("admin", config.get("admin.connections").asInt().orElse(32),
-                      Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 1, Duration.ofMinutes(1),
+                      Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 100, Duration.ofMinutes(1),
                       1024, 1024, Duration.ofSeconds(3));
     }
 
