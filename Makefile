@@ -87,6 +87,15 @@ MODULE ?= service
 test-one: check-jdk engine-deps ## Run the tests matching TEST=Class[#method] in MODULE (default service); fails when none matches
 	@MVN="$(MVN)" scripts/test-one.sh "$(MODULE)" "$(TEST)"
 
+# `make hostile` (with `make run` in another terminal): the lock-out attacks at full size, e.g.
+# ATTACKS="slow-read slowloris" DURATION=60; the small versions run in `make test` (HostileLoadTest).
+ATTACKS ?=
+DURATION ?=
+
+.PHONY: hostile
+hostile: ## Lock-out attacks at full size against `make run` (slowhttptest; ATTACKS=slow-read slow-body slowloris admin)
+	PORT=$(PORT) ADMIN_PORT=9080 $(if $(ATTACKS),ATTACKS='$(ATTACKS)') $(if $(DURATION),DURATION=$(DURATION)) scripts/hostile-load.sh
+
 .PHONY: build
 build: check-jdk ## Compile and package everything, without tests
 	$(MVN) -q install -DskipTests

@@ -92,6 +92,8 @@ public final class Main {
      * (plus its own receive buffer): the access log and the request timer measure the delivery.
      */
     private static final int SEND_BUFFER_BYTES = 64 * 1024;
+    /** Largest request body on the admin port (probes and scrapes send none). */
+    private static final int ADMIN_MAX_BODY = 1024;
     private static final System.Logger LOGGER = System.getLogger(Main.class.getName());
 
     private Main() {
@@ -222,24 +224,27 @@ public final class Main {
                 .orElse(api::cursorSecret);
         ProductService productService = new ProductService(products, idempotency, api, cursorSecret, Clock.systemUTC());
         ErrorHandling errors = new ErrorHandling(new StorageFailures(limits.retryAfter()));
-        ApiDocs docs = ApiDocs.load();
+        ApiDocs docs = ApiDocs.load(config.get("docs.concurrency").asInt().orElse(4), limits.retryAfter());
 
         server.config(config.get("server"));
         String host = config.get("server.host").asString().orElse("0.0.0.0");
-        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, registry);
+        ConnectionGuard apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, apiConnections, limits.bodyBytes(),
+                                                       limits.concurrency(), registry);
         ListenerLiveness apiLiveness = new ListenerLiveness(host, Duration.ofSeconds(1));
         RouteTemplates apiRoutes = RouteTemplates.of(ProductService.ROUTE_TEMPLATES);
         limits.apply(server, apiGuard, apiConnections, registry, apiRoutes);
         Refusals adminRefusals = new Refusals(ADMIN_SOCKET, registry);
-        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections,
-                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, registry),
+        int adminConcurrency = config.get("admin.concurrency").asInt().orElse(4);
+        server.putSocket(ADMIN_SOCKET, admin(config, host, adminConnections, adminConcurrency,
+                                             new ConnectionGuard(ADMIN_SOCKET, adminConnections, ADMIN_MAX_BODY,
+                                                                 adminConcurrency, registry),
                                              adminRefusals, limits.directHandlers(adminRefusals, RouteTemplates.none())));
         server.addFeature(observe(config.get("observe.endpoint").asString().orElse("/observe"), client, dynamoDb, bootstrap,
                                   apiLiveness, authentication, cursorKey))
                 .routing(routing -> {
                     ConnectionFaults faults = new ConnectionFaults(apiGuard, apiLiveness);
                     routing(tracing.register(routing), new RequestObserver(registry, Principal::nameOf, apiRoutes),
-                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new AsteriskOptions(),
+                            List.of(apiGuard.lifecycle(), faults, new RawPaths(), new AsteriskOptions(), docs.budget(),
                                     new RequestDeadline(limits.deadline())),
                             errors, authentication, productService, docs);
                     faults.registerErrors(routing);
@@ -259,10 +264,12 @@ public final class Main {
      * The admin listener ({@code admin.*}): health and metrics for the probes and Prometheus, on a
      * port of its own that the Service behind the ingress never exposes. Its own small limits
      * mean that no load on the API port (stalled bodies, a full connection cap, a full
-     * concurrency limit) can make a probe wait.
+     * concurrency limit) can make a probe wait. Probes open a connection a probe, so at its
+     * small cap an idle or stalled connection is closed for a new one ({@link ConnectionSettings#admin}):
+     * a few clients holding connections open cannot starve it.
      */
-    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, ConnectionGuard guard,
-                                        Refusals refusals, DirectHandlers transportProblems) {
+    private static ListenerConfig admin(Config config, String host, ConnectionSettings settings, int concurrency,
+                                        ConnectionGuard guard, Refusals refusals, DirectHandlers transportProblems) {
         Http1Config http1 = Http1Config.builder()
                 .maxHeadersSize(8192)
                 .maxPrologueLength(MAX_REQUEST_LINE)
@@ -273,15 +280,16 @@ public final class Main {
                 .name(ADMIN_SOCKET)
                 .host(config.get("admin.host").asString().orElse(host))
                 .port(config.get("admin.port").asInt().orElse(9080))
-                .maxPayloadSize(1024)
+                .maxPayloadSize(ADMIN_MAX_BODY)
                 .concurrencyLimit(FixedLimit.builder()
-                                          .permits(config.get("admin.concurrency").asInt().orElse(4))
+                                          .permits(concurrency)
                                           .queueLength(16)
                                           .queueTimeout(Duration.ofSeconds(1))
                                           .build())
                 .idleConnectionTimeout(settings.idle())
                 .idleConnectionPeriod(Duration.ofSeconds(1))
                 .connectionOptions(guard.socketOptions(SocketOptions.create()))
+                .useNio(false)
                 .addConnectionSelector(new Http1Wire(http1))
                 .addConnectionSelector(new UnparseableRequests(MAX_REQUEST_LINE, refusals))
                 .directHandlers(transportProblems)
@@ -414,6 +422,9 @@ public final class Main {
                     .connectionOptions(guard.socketOptions(SocketOptions.builder()
                                                                    .socketSendBufferSize(SEND_BUFFER_BYTES)
                                                                    .build()))
+                    // Blocking sockets: one 8 KB read buffer a connection instead of NIO's two 8 KB
+                    // buffers (read and write), which every idle keep-alive connection would hold.
+                    .useNio(false)
                     .shutdownGracePeriod(shutdownGrace)
                     .concurrencyLimit(FixedLimit.builder()
                                               .permits(concurrency)

@@ -6,18 +6,24 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.math.BigInteger;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import io.helidon.webserver.staticcontent.StaticContentService;
 
+import org.productservice.http.Problems;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -28,10 +34,15 @@ import com.fasterxml.jackson.core.JsonGenerator;
 /**
  * The API's documentation, served by the service itself and usable offline: the OpenAPI 3.1
  * document at {@code /openapi} (YAML, or JSON for {@code Accept: application/json}) and Swagger
- * UI at {@code /docs}, from the swagger-ui webjar on the classpath.
+ * UI at {@code /docs}, from the swagger-ui webjar on the classpath ({@link SwaggerUiFiles}).
  *
  * <p>The document is a hand-written file ({@code openapi.yaml}); a test checks it against the
  * routes the service registers, both ways, so it cannot silently drift.
+ *
+ * <p>The documentation shares the API's port and its concurrency permits, and Swagger UI's bundle
+ * is large (1.7 MB): clients that fetch it slowly would each hold a permit while it is written.
+ * So the docs have a small budget of their own ({@code docs.concurrency}, {@link #budget()}):
+ * beyond it they answer 503 at once, and the API's other permits stay free whatever the docs see.
  */
 public final class ApiDocs {
     /** Classpath location of the OpenAPI document. */
@@ -59,19 +70,28 @@ public final class ApiDocs {
     private final byte[] yaml;
     private final byte[] json;
     private final String swaggerUiRoot;
+    private final Semaphore budget;
+    private final String retryAfter;
 
-    private ApiDocs(byte[] yaml, byte[] json, String swaggerUiRoot) {
+    private ApiDocs(byte[] yaml, byte[] json, String swaggerUiRoot, int concurrency, Duration retryAfter) {
         this.yaml = yaml;
         this.json = json;
         this.swaggerUiRoot = swaggerUiRoot;
+        this.budget = new Semaphore(concurrency);
+        this.retryAfter = Long.toString(Math.max(1, retryAfter.toSeconds()));
     }
 
     /**
      * Loads the document (once; it is served from memory) and finds the Swagger UI webjar.
      *
+     * @param concurrency documentation requests served at once ({@code docs.concurrency})
+     * @param retryAfter  Retry-After of the 503 beyond that
      * @return the docs
      */
-    public static ApiDocs load() {
+    public static ApiDocs load(int concurrency, Duration retryAfter) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("docs.concurrency (DOCS_CONCURRENCY) must be positive");
+        }
         ClassLoader loader = ApiDocs.class.getClassLoader();
         byte[] yaml = read(loader, DOCUMENT);
         Object model = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(yaml, StandardCharsets.UTF_8));
@@ -86,7 +106,38 @@ public final class ApiDocs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ApiDocs(yaml, json, "META-INF/resources/webjars/swagger-ui/" + webjar.getProperty("version"));
+        return new ApiDocs(yaml, json, "META-INF/resources/webjars/swagger-ui/" + webjar.getProperty("version"),
+                           concurrency, retryAfter);
+    }
+
+    /**
+     * The docs' own concurrency budget, as a filter of the API's routing: a request for
+     * {@code /docs} or {@code /openapi} beyond {@code docs.concurrency} at once gets 503 with
+     * Retry-After at once; every other request passes untouched.
+     *
+     * @return the filter
+     */
+    public Filter budget() {
+        return this::withinBudget;
+    }
+
+    private void withinBudget(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        String path = req.path().path();
+        if (!path.startsWith("/docs") && !path.startsWith("/openapi")) {
+            chain.proceed();
+            return;
+        }
+        if (!budget.tryAcquire()) {
+            res.header(HeaderNames.RETRY_AFTER, retryAfter);
+            Problems.send(req, res, Status.SERVICE_UNAVAILABLE_503,
+                          "The documentation is being served to too many clients at once. Retry later.", List.of());
+            return;
+        }
+        try {
+            chain.proceed();
+        } finally {
+            budget.release();
+        }
     }
 
     /**
@@ -95,17 +146,20 @@ public final class ApiDocs {
      * @param routing routing builder
      */
     public void register(HttpRouting.Builder routing) {
+        SwaggerUiFiles files = new SwaggerUiFiles(swaggerUiRoot);
         routing.any("/docs", ApiDocs::contentSecurityPolicy)
                 .any("/docs/*", ApiDocs::contentSecurityPolicy)
-                // HEAD answers as GET does; the connection's send listener drops the body. The static
-                // content below answers HEAD itself.
+                // HEAD answers as GET does; the connection's send listener drops the body.
                 .get("/openapi", this::document)
                 .head("/openapi", this::document)
                 .get("/docs", ApiDocs::toDirectory)
                 .head("/docs", ApiDocs::toDirectory)
                 .get("/docs/swagger-initializer.js", ApiDocs::initializer)
                 .head("/docs/swagger-initializer.js", ApiDocs::initializer)
-                .register("/docs", StaticContentService.builder(swaggerUiRoot).welcomeFileName("index.html").build());
+                .get("/docs/", files)
+                .head("/docs/", files)
+                .get("/docs/{file}", files)
+                .head("/docs/{file}", files);
     }
 
     /** Swagger UI's page loads its assets relative to the directory. */

@@ -12,6 +12,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 
 /**
  * Writes RFC 9457 problem details. Every error response of the API goes through here, so they
@@ -25,7 +26,8 @@ public final class Problems {
     /** Most per-field errors listed in one answer; the rest are counted in {@code errors_omitted}. */
     public static final int MAX_LISTED_ERRORS = 10;
 
-    private static final JsonFactory JSON = new JsonFactory();
+    // Buffers from a shared pool, not one set per (connection) thread: see ProductJson.
+    private static final JsonFactory JSON = JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build();
 
     private Problems() {
     }

@@ -26,14 +26,15 @@ class FileDescriptorCeilingTest {
 
     @Test
     void threeTimesMoreConnectionsThanFileDescriptorsLeaveTheApiListeningAndLive() throws Exception {
-        // No connections.max: the default cap shrinks to fit the limit (1000 - 32 - 512 = 456).
+        // No connections.max: the default cap shrinks to fit the limit (1000 - 32 - 512 = 456, under the heap's ~500).
         try (ChildService child = ChildService.launch(Map.of(), OPEN_FILES,
                                                       ProcessBuilder.Redirect.DISCARD)) {
             child.awaitReady();
             try (Herd herd = Herd.open(child.port(), 3 * OPEN_FILES, new byte[0])) {
                 assertThat(child.openFileDescriptors()).as("the service's open files").isLessThan(OPEN_FILES - 100);
-                // The listener still accepts: a new connection gets an answer (503 at the cap), not silence.
-                assertThat(exchange(child.port(), LIST, Duration.ofSeconds(5))).startsWith("HTTP/1.1 503 ");
+                // The listener still accepts: a new connection gets an answer, not silence: served when a
+                // connection stalled in its head for over a second makes room, else 503 at the cap.
+                assertThat(exchange(child.port(), LIST, Duration.ofSeconds(5))).containsPattern("^HTTP/1.1 (200|503) ");
                 assertThat(Api.admin(child.adminPort()).get("/observe/health/live").status())
                         .isEqualTo(200);
             }

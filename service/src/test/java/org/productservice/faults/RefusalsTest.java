@@ -116,7 +116,9 @@ class RefusalsTest {
             for (int i = 0; i < 12 && !answer.startsWith("HTTP/1.1 503"); i++) {
                 Socket socket = new Socket(InetAddress.getLoopbackAddress(), service.port());
                 idle.add(socket);
-                socket.setSoTimeout(200);
+                // Briefly: at the cap a connection that has sent nothing for over a second makes room
+                // for a new one, so the cap refuses only while the herd is younger than that.
+                socket.setSoTimeout(50);
                 try {
                     byte[] bytes = socket.getInputStream().readNBytes(12);
                     answer = new String(bytes, StandardCharsets.ISO_8859_1);
