@@ -59,10 +59,42 @@ class ReadmeQuickstartTest {
 
     private static void runBlock(Markdown.CodeBlock block) throws Exception {
         Repository.requireTool("curl", "Install curl 7.84+.");
-        int port = freePort();
-        int adminPort = freePort();
-        int enginePort = freePort();
         Path data = Files.createTempDirectory("readme-quickstart");
+        Path log = Files.createTempFile("readme-quickstart", ".log");
+        Process run = null;
+        try {
+            Ports ports = null;
+            // A free port can be taken between choosing it and make run binding it; make run then
+            // says so in one line and stops, and a new set of ports is tried.
+            for (int attempt = 1; ports == null; attempt++) {
+                Ports candidate = Ports.free();
+                run = start(block, candidate, data, log);
+                if (awaitReady(run, candidate.admin(), log, attempt < 3)) {
+                    ports = candidate;
+                }
+            }
+            int api = ports.api();
+            int admin = ports.admin();
+            List<String> lines = Markdown.joinContinuations(block.lines()).stream()
+                    .filter(line -> !line.isBlank() && !line.strip().startsWith("#") && !line.startsWith("make run"))
+                    .map(line -> line.replace("localhost:8080", "localhost:" + api)
+                            .replace("localhost:9080", "localhost:" + admin))
+                    .toList();
+            List<String> outputs = runInOneShell(lines);
+            for (int i = 0; i < lines.size(); i++) {
+                checkClaim(lines.get(i), outputs.get(i));
+            }
+        } finally {
+            if (run != null) {
+                stop(run);
+            }
+            Repository.deleteTree(data);
+            Files.deleteIfExists(log);
+        }
+    }
+
+    /** The block's `make run`, on the given ports and data directory, in a process group of its own. */
+    private static Process start(Markdown.CodeBlock block, Ports ports, Path data, Path log) throws IOException {
         List<String> command = new ArrayList<>(List.of("setsid", "make", "--no-print-directory"));
         // In `make test` the service's jar comes from this build's package phase: never rebuild it
         // here (-o), concurrently with the build that made it.
@@ -70,28 +102,17 @@ class ReadmeQuickstartTest {
             command.addAll(List.of("-o", JAR));
         }
         command.addAll(List.of(blockRun(block).substring("make ".length()).split("\\s+")));
-        command.addAll(List.of("PORT=" + port, "ADMIN_PORT=" + adminPort, "ENGINE_PORT=" + enginePort,
-                               "DATA_DIR=" + data));
-        Path log = Files.createTempFile("readme-quickstart", ".log");
-        Process run = new ProcessBuilder(command).directory(Repository.ROOT.toFile())
+        command.addAll(List.of("PORT=" + ports.api(), "ADMIN_PORT=" + ports.admin(),
+                               "ENGINE_PORT=" + ports.engine(), "DATA_DIR=" + data));
+        return new ProcessBuilder(command).directory(Repository.ROOT.toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
-        try {
-            awaitReady(run, adminPort, log);
-            List<String> lines = Markdown.joinContinuations(block.lines()).stream()
-                    .filter(line -> !line.isBlank() && !line.strip().startsWith("#") && !line.startsWith("make run"))
-                    .map(line -> line.replace("localhost:8080", "localhost:" + port)
-                            .replace("localhost:9080", "localhost:" + adminPort))
-                    .toList();
-            List<String> outputs = runInOneShell(lines);
-            for (int i = 0; i < lines.size(); i++) {
-                checkClaim(lines.get(i), outputs.get(i));
-            }
-        } finally {
-            stop(run);
-            Repository.deleteTree(data);
-            Files.deleteIfExists(log);
+    }
+
+    private record Ports(int api, int admin, int engine) {
+        static Ports free() throws IOException {
+            return new Ports(freePort(), freePort(), freePort());
         }
     }
 
@@ -132,8 +153,11 @@ class ReadmeQuickstartTest {
         }
     }
 
-    /** Until readiness answers 200; fails with make run's output when it stops or takes too long. */
-    private static void awaitReady(Process run, int adminPort, Path log) throws Exception {
+    /**
+     * Until readiness answers 200 (true); false when make run stopped because a port was taken and
+     * another try is allowed; fails with make run's output when it stops otherwise or takes too long.
+     */
+    private static boolean awaitReady(Process run, int adminPort, Path log, boolean mayRetry) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/observe/health/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -141,11 +165,15 @@ class ReadmeQuickstartTest {
         Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
         while (Instant.now().isBefore(deadline)) {
             if (!run.isAlive()) {
-                throw new AssertionError("make run stopped with " + run.exitValue() + ":\n" + read(log));
+                String output = read(log);
+                if (mayRetry && output.contains(") is taken")) {
+                    return false;
+                }
+                throw new AssertionError("make run stopped with " + run.exitValue() + ":\n" + output);
             }
             try {
                 if (client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+                    return true;
                 }
             } catch (IOException notYet) {
                 // not listening yet
