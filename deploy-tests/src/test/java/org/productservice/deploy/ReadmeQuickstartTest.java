@@ -117,13 +117,12 @@ class ReadmeQuickstartTest {
     }
 
     /** Runs the lines in one bash, one after the other, and returns each one's output and exit status. */
-    private static List<String> runInOneShell(List<String> lines) {
+    private static List<String> runInOneShell(List<String> lines) throws Exception {
         StringBuilder script = new StringBuilder();
         for (String line : lines) {
             script.append(line).append('\n').append("printf '\\n").append(END).append("%s\\n' \"$?\"\n");
         }
-        Repository.Result result = Repository.run(Repository.ROOT, Duration.ofSeconds(60), "bash", "-c",
-                                                  script.toString());
+        Repository.Result result = runBash(script.toString());
         String[] parts = result.stdout().split("\n" + END, -1);
         assertThat(parts).as("one output per command; stderr:\n" + result.stderr()).hasSize(lines.size() + 1);
         List<String> outputs = new ArrayList<>();
@@ -133,6 +132,31 @@ class ReadmeQuickstartTest {
             outputs.add(i == 0 ? parts[0] : parts[i].substring(parts[i].indexOf('\n') + 1));
         }
         return outputs;
+    }
+
+    /**
+     * bash with the script, in the repository root; each curl bounded by a .curlrc of its own
+     * (CURL_HOME), so that a service that never answers fails the test instead of hanging it.
+     */
+    private static Repository.Result runBash(String script) throws Exception {
+        Path home = Files.createTempDirectory("readme-quickstart-curl");
+        Path out = home.resolve("stdout");
+        Path err = home.resolve("stderr");
+        try {
+            Files.writeString(home.resolve(".curlrc"), "max-time = 20\n");
+            ProcessBuilder bash = new ProcessBuilder("bash", "-c", script).directory(Repository.ROOT.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            bash.environment().put("CURL_HOME", home.toString());
+            Process process = bash.start();
+            if (!process.waitFor(90, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the quickstart's commands took longer than 90 s:\n" + read(out) + read(err));
+            }
+            return new Repository.Result(List.of("bash"), process.exitValue(), read(out), read(err));
+        } finally {
+            Repository.deleteTree(home);
+        }
     }
 
     private static void checkClaim(String line, String output) {
