@@ -118,8 +118,8 @@ clean: ## Remove build output (keeps the local engine's data in .data/)
 
 ##@ Benchmarks
 
-# `make bench` runs everything (about 8 minutes on 2 cores); `make bench BENCH_QUICK=1` checks
-# it all in about 4. Empty variables keep the benchmark's defaults (full: 5 s a cell, 30 s
+# `make bench` runs everything; `make bench BENCH_QUICK=1` checks it all in about 6 minutes on
+# 2 cores. Empty variables keep the benchmark's defaults (full: 5 s a cell, 30 s
 # warm-up, 100,000 products for the scale test; quick: 2 s, 10 s, 20,000). Results: a markdown
 # report on stdout, JSON and PNG charts in bench/results/; docs/PERFORMANCE.md says how to read them.
 BENCH_QUICK ?=
@@ -174,7 +174,7 @@ check-jdk:
 
 ##@ Infrastructure
 
-# The AWS CDK app in infra-cdk/ (see README, "Infrastructure (AWS CDK)"). The CLI is pinned in
+# The AWS CDK app in infra-cdk/ (docs/DEPLOY-AWS.md, "The stack (AWS CDK)"). The CLI is pinned in
 # infra-cdk/package-lock.json and run by scripts/cdk.sh (npx --no, one line instead of Node
 # banners, one line when AWS credentials are missing). Context reaches the app as `-c key=value`:
 # the variables below, and anything else through CDK_CONTEXT, e.g. CDK_CONTEXT='-c wafRateLimit=500'.
@@ -267,7 +267,7 @@ image: ## Build the container image $(IMAGE):$(VERSION) (service/Dockerfile)
 	  $$(url=$$(git config --get remote.origin.url 2>/dev/null) && echo "--build-arg SOURCE=$$url") .
 
 .PHONY: image-test
-image-test: engine-deps ## Build the image and test it as the Deployment runs it (docker or podman; see README)
+image-test: engine-deps ## Build the image and test it as the Deployment runs it (docker or podman; docs/TESTING.md)
 	scripts/image-test.sh
 
 .PHONY: push

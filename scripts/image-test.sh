@@ -17,7 +17,7 @@
 # and reports the image size and the timings.
 #
 # Engine: ENGINE=docker|podman, else docker when its daemon answers, else podman. Podman as root
-# runs here with runc and fixed ulimits (see README, "The container image, tested"). Containers use
+# runs here with runc and fixed ulimits (docs/TESTING.md, "The container image"). Containers use
 # the host network, so the service reaches the engine on 127.0.0.1 and ports come from PORT_BASE up.
 # Base images: the Dockerfile's digest-pinned references are pulled; when that fails (no Docker Hub,
 # an air-gapped machine) the tags are used as they are, local images or stand-ins built by

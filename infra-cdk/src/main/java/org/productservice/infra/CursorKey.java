@@ -51,7 +51,7 @@ public final class CursorKey extends Construct {
         ((CfnSecret) secret.getNode().getDefaultChild()).overrideLogicalId("CursorKey");
         NagSuppressions.addResourceSuppressions(secret, List.of(NagPackSuppression.builder()
                 .id("AwsSolutions-SMG4")
-                .reason("Rotation is a planned two-step change (README, 'Rotating the cursor key'): the old value goes to "
+                .reason("Rotation is a planned two-step change (docs/DEPLOY-AWS.md, 'Rotating the cursor key'): the old value goes to "
                                 + "API_CURSOR_PREVIOUS so that cursors in flight keep working; an automatic rotation "
                                 + "would invalidate them at a random moment.")
                 .build()));

@@ -66,7 +66,7 @@ public final class InfraApp {
     }
 
     /**
-     * Reads the stack's settings from context. Every key and its default is listed in the README.
+     * Reads the stack's settings from context. Every key and its default is listed in docs/DEPLOY-AWS.md.
      *
      * @param context node whose context to read
      * @return the settings
@@ -99,7 +99,7 @@ public final class InfraApp {
     static final int DEFAULT_WAF_RATE_LIMIT = 2_000;
     /** The service's default {@code limits.body} (application.yaml). */
     static final long DEFAULT_MAX_BODY_BYTES = 65_536;
-    /** Default on-demand caps per table and index (request units per second); see the README for the bill at the cap. */
+    /** Default on-demand caps per table and index (request units per second); docs/DEPLOY-AWS.md, "Cost at rest", has the prices. */
     static final int DEFAULT_MAX_READ_REQUEST_UNITS = 1_000;
     static final int DEFAULT_MAX_WRITE_REQUEST_UNITS = 200;
 
