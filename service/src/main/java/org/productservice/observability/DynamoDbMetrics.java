@@ -19,12 +19,12 @@ import io.helidon.metrics.api.Timer;
 
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
-import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
@@ -35,6 +35,8 @@ import software.amazon.awssdk.core.interceptor.SdkInternalExecutionAttribute;
 import software.amazon.awssdk.core.internal.http.pipeline.stages.utils.RetryableStageHelper;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
+
+import org.productservice.dynamodb.Throttling;
 
 /**
  * Measures every DynamoDB call of the client it is registered on, as its first execution
@@ -138,7 +140,11 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
         long now = System.nanoTime();
         if (call.attempts > 0) {
             // Only a failed attempt is followed by another one.
-            call.meters.errors(attemptFailure(call, context.request(), attributes, now)).increment();
+            String type = attemptFailure(call, context.request(), attributes, now);
+            if (type.equals("throttling")) {
+                call.throttledAnswer = Throttling.answer(call.status, call.errorCode());
+            }
+            call.meters.errors(type).increment();
             call.meters.retries().increment();
         }
         call.attempts++;
@@ -184,6 +190,27 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
         } else if (context.response() instanceof ScanResponse scan && scan.scannedCount() != null) {
             scanScanned.increment(scan.scannedCount());
         }
+    }
+
+    /**
+     * A call that failed without an answer of its own (its time ran out, often during the backoff
+     * after a throttled attempt, or its last attempt's I/O failed) after DynamoDB throttled it
+     * carries the throttling answer as a suppressed exception, for {@link Throttling#throttled}.
+     */
+    @Override
+    public Throwable modifyException(Context.FailedExecution context, ExecutionAttributes attributes) {
+        Throwable failure = context.exception();
+        Call call = attributes.getAttribute(CALL);
+        if (call == null || failure instanceof SdkServiceException || !(failure instanceof SdkException)) {
+            return failure;
+        }
+        AwsServiceException throttled = call.answeredWithError() && Throttling.isThrottlingAnswer(call.status, call.errorCode())
+                ? Throttling.answer(call.status, call.errorCode())
+                : call.throttledAnswer;
+        if (throttled != null) {
+            failure.addSuppressed(throttled);
+        }
+        return failure;
     }
 
     @Override
@@ -261,7 +288,7 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
      * <ul>
      *     <li>an error answer: its HTTP status, and DynamoDB's error code read from the answer as
      *     the SDK read it (DynamoDB throttles with a 400 and a throttling code), judged by the SDK's
-     *     own throttling rule ({@link #throttling});</li>
+     *     own throttling rule ({@link Throttling});</li>
      *     <li>no answer, or an answer cut short: the SDK retries an attempt that failed on I/O or
      *     on its attempt timeout. The timeout fires only once the attempt has run for
      *     {@code dynamodb.timeout.attempt}, and an I/O failure ends an attempt earlier, so the time
@@ -286,7 +313,7 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
     /** The error type of a failed call's last attempt, from the exception the call failed with. */
     private static String lastAttemptFailure(Call call, Throwable failure, String expected) {
         if (failure instanceof SdkServiceException answer) {
-            return errorType(answer.isThrottlingException() ? "Throttling" : "ServerError", answer.statusCode(), expected);
+            return errorType(Throttling.throttled(answer) ? "Throttling" : "ServerError", answer.statusCode(), expected);
         }
         // The call ended after its last attempt's error answer, e.g. its timeout fired during the backoff.
         if (call.answeredWithError()) {
@@ -304,21 +331,7 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
     }
 
     private static String answerType(int status, String errorCode, String expected) {
-        return errorType(throttling(status, errorCode) ? "Throttling" : "ServerError", status, expected);
-    }
-
-    /**
-     * Whether the SDK treats an answer as throttling (HTTP 429, or a throttling error code such as
-     * {@code ProvisionedThroughputExceededException}). Its list of codes is internal API, so the
-     * question is put to an exception built for the purpose: the same rule the SDK applied to the
-     * attempt, never a copy that drifts. Only error answers of retried attempts get here.
-     */
-    private static boolean throttling(int status, String errorCode) {
-        return AwsServiceException.builder()
-                .statusCode(status)
-                .awsErrorDetails(AwsErrorDetails.builder().errorCode(errorCode).build())
-                .build()
-                .isThrottlingException();
+        return errorType(Throttling.isThrottlingAnswer(status, errorCode) ? "Throttling" : "ServerError", status, expected);
     }
 
     /** The attempt timeout the SDK applied: the request's own, else the client's. */
@@ -357,6 +370,8 @@ public final class DynamoDbMetrics implements ExecutionInterceptor {
         private int status;
         private String errorTypeHeader;
         private ErrorBody errorBody;
+        // The last retried attempt's throttling answer, if DynamoDB throttled the call.
+        private AwsServiceException throttledAnswer;
         private boolean finished;
 
         Call(OperationMeters meters) {
