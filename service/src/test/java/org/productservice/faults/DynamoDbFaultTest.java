@@ -150,8 +150,8 @@ class DynamoDbFaultTest {
         // Attempts answered at once, many allowed, and a call timeout shorter than the SDK's
         // throttling backoffs add up to: the call's time runs out while it backs off.
         Map<String, String> settings = new TreeMap<>(SHIPPED_TIMEOUTS);
-        settings.put("dynamodb.timeout.attempt", "PT0.4S");
-        settings.put("dynamodb.timeout.call", "PT0.5S");
+        settings.put("dynamodb.timeout.attempt", "PT0.9S");
+        settings.put("dynamodb.timeout.call", "PT1S");
         settings.put("dynamodb.retry.attempts", "10");
         try (RunningService service = RunningService.start(proxy.endpoint(), settings)) {
             Api api = service.api();
@@ -165,7 +165,8 @@ class DynamoDbFaultTest {
             assertThat(assertUnavailable(read).path("detail").asText()).contains("throttled");
             String errors = "dynamodb_client_errors_total{operation=GetItem,type=%s}";
             assertThat(after.since(before, errors.formatted("throttling"))).isGreaterThanOrEqualTo(1.0);
-            assertThat(after.since(before, errors.formatted("timeout"))).isZero();
+            // Almost always zero; one if a busy machine made the last attempt itself outlast the call.
+            assertThat(after.since(before, errors.formatted("timeout"))).isLessThanOrEqualTo(1.0);
         }
     }
 
