@@ -87,11 +87,11 @@ public final class ErrorHandling {
 
     /** Error handlers may run after the request filter has cleared the MDC: set it again for this line. */
     private static void log(ServerRequest req, Level level, String message, Throwable thrown) {
-        HelidonMdc.set(RequestObserver.MDC_KEY, RequestObserver.requestId(req));
+        HelidonMdc.set(RequestIds.MDC_KEY, RequestIds.requestId(req));
         try {
             LOGGER.log(level, message, thrown);
         } finally {
-            HelidonMdc.remove(RequestObserver.MDC_KEY);
+            HelidonMdc.remove(RequestIds.MDC_KEY);
         }
     }
 

@@ -60,7 +60,7 @@ public final class Problems {
         res.status(status);
         res.header(HeaderNames.CONTENT_TYPE, MEDIA_TYPE);
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
-        res.send(body(status, type, detail, req.path().absolute().path(), RequestObserver.requestId(req), errors));
+        res.send(body(status, type, detail, req.path().absolute().path(), RequestIds.requestId(req), errors));
     }
 
     static byte[] body(Status status, String detail, String instance, String requestId, List<FieldError> errors) {

@@ -72,9 +72,9 @@ public final class Refusals {
      * @param reason     why
      * @param entry      the access-log line
      */
-    void refused(int status, String reason, RequestObserver.AccessLogEntry entry) {
+    void refused(int status, String reason, AccessLogEntry entry) {
         refused(status, reason);
-        RequestObserver.logAccess(entry);
+        AccessLog.write(entry);
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.productservice.http;
 
 import java.time.Duration;
-import java.util.Set;
 
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
@@ -10,18 +9,14 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
+import org.productservice.dynamodb.Throttling;
+
 /**
  * Tells DynamoDB failures that a client should retry later (503) from the ones that are a bug
  * here (500). The SDK has already retried the transient ones with backoff by the time a
  * handler sees them.
  */
 public final class StorageFailures {
-    private static final Set<String> THROTTLING = Set.of(
-            "ProvisionedThroughputExceededException",
-            "ThrottlingException",
-            "RequestLimitExceeded",
-            "TransactionInProgressException");
-
     private final Duration retryAfter;
 
     /**
@@ -49,6 +44,10 @@ public final class StorageFailures {
      * @return whether it is transient, and a short reason for the client
      */
     public Failure classify(SdkException e) {
+        // First: a call whose time ran out while backing off from throttling was throttled (Throttling).
+        if (Throttling.throttled(e)) {
+            return new Failure(true, "throttled");
+        }
         if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
             return new Failure(true, "timeout");
         }
@@ -60,14 +59,8 @@ public final class StorageFailures {
             // The table is missing or still being created: the service is not ready.
             return new Failure(true, "table unavailable");
         }
-        if (e instanceof AwsServiceException service) {
-            String code = service.awsErrorDetails() == null ? "" : service.awsErrorDetails().errorCode();
-            if (service.isThrottlingException() || THROTTLING.contains(code)) {
-                return new Failure(true, "throttled");
-            }
-            if (service.statusCode() >= 500) {
-                return new Failure(true, "server error");
-            }
+        if (e instanceof AwsServiceException service && service.statusCode() >= 500) {
+            return new Failure(true, "server error");
         }
         return new Failure(false, "unexpected");
     }

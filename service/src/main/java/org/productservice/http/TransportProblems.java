@@ -71,14 +71,14 @@ public final class TransportProblems implements DirectHandler {
         long nanos = current == null ? 0 : System.nanoTime() - current.startNanos();
         String route = routes.match(path);
         refusals.refused(status.code(), Refusals.reasonOf(status.code()),
-                         new RequestObserver.AccessLogEntry(requestId, RequestObserver.methodLabel(method),
-                                                            route == null ? RequestObserver.UNMATCHED : route, path,
-                                                            status.code(), nanos / 1_000_000.0, null));
+                         new AccessLogEntry(requestId, HttpRequestMetrics.methodLabel(method),
+                                            route == null ? HttpRequestMetrics.UNMATCHED : route, path,
+                                            status.code(), nanos / 1_000_000.0, null));
         TransportResponse.Builder response = TransportResponse.builder()
                 .status(status)
                 .headers(headers)
                 .header(HeaderNames.CONTENT_TYPE, Problems.MEDIA_TYPE)
-                .header(RequestObserver.REQUEST_ID, requestId)
+                .header(RequestIds.REQUEST_ID, requestId)
                 // Always close after an answer from here: the request was not read to its end, so the next
                 // bytes on the connection are not a request (Helidon 4.5.0 parses them as one: the
                 // 413-then-400 of an oversized chunked body).

@@ -10,7 +10,8 @@ import java.util.logging.Logger;
 
 import io.helidon.logging.jul.JulMdc;
 
-import org.productservice.http.RequestObserver;
+import org.productservice.http.AccessLogEntry;
+import org.productservice.http.RequestIds;
 
 /**
  * The two log formats: {@code json}, one object per line for log pipelines (the default), and
@@ -63,11 +64,11 @@ public enum LogFormat {
         return formatter;
     }
 
-    /** The access-log entry a record carries (as written by {@link RequestObserver}), or null. */
-    private static RequestObserver.AccessLogEntry accessEntry(LogRecord record) {
+    /** The access-log entry a record carries (as written by the access log), or null. */
+    private static AccessLogEntry accessEntry(LogRecord record) {
         Object[] parameters = record.getParameters();
         return parameters != null && parameters.length == 1
-                && parameters[0] instanceof RequestObserver.AccessLogEntry entry ? entry : null;
+                && parameters[0] instanceof AccessLogEntry entry ? entry : null;
     }
 
     /**
@@ -99,14 +100,14 @@ public enum LogFormat {
             LineText.appendJsonString(out, record.getLevel().getName());
             out.append(",\"logger\":");
             LineText.appendJsonString(out, record.getLoggerName());
-            RequestObserver.AccessLogEntry entry = accessEntry(record);
+            AccessLogEntry entry = accessEntry(record);
             if (entry != null) {
                 appendAccessFields(out, entry);
             } else {
                 out.append(",\"message\":");
                 // JSON escapes C0 controls itself; C1 and U+2028/9 are escaped here like in text.
                 LineText.appendJsonEscaped(out, formatMessage(record), false);
-                String requestId = mdc(RequestObserver.MDC_KEY);
+                String requestId = mdc(RequestIds.MDC_KEY);
                 if (requestId != null) {
                     out.append(",\"request_id\":");
                     LineText.appendJsonString(out, requestId);
@@ -130,7 +131,7 @@ public enum LogFormat {
          * its HashMap), so that the lines look as they always did: duration, principal (when
          * known), path, route, method, request id, status.
          */
-        private static void appendAccessFields(StringBuilder out, RequestObserver.AccessLogEntry entry) {
+        private static void appendAccessFields(StringBuilder out, AccessLogEntry entry) {
             out.append(",\"message\":\"request\",\"duration_ms\":").append(Math.round(entry.durationMs() * 1000) / 1000.0);
             if (entry.principal() != null) {
                 out.append(",\"principal\":");
@@ -173,9 +174,9 @@ public enum LogFormat {
                 line.append(' ');
             }
             line.append(' ').append(shortName(record.getLoggerName()));
-            RequestObserver.AccessLogEntry entry = accessEntry(record);
+            AccessLogEntry entry = accessEntry(record);
             if (entry == null) {
-                String requestId = mdc(RequestObserver.MDC_KEY);
+                String requestId = mdc(RequestIds.MDC_KEY);
                 if (requestId != null) {
                     line.append(" [").append(requestId).append(']');
                 }

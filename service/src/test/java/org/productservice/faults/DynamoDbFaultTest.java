@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
+import org.productservice.testing.MetricSamples;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -126,18 +127,46 @@ class DynamoDbFaultTest {
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
 
             JsonNode problem = assertUnavailable(read);
+            // Throttled whether the attempts ran out or the call's time ran out during a backoff
+            // (up to 1 s, then 2 s, with jitter: on a busy machine the third attempt may not fit in 3 s).
             assertThat(problem.path("detail").asText()).contains("throttled");
             assertThat(elapsed).isLessThanOrEqualTo(CALL_TIMEOUT.plus(MARGIN));
-            assertThat(proxy.targets()).as("one GetItem, tried dynamodb.retry.attempts times")
-                    .containsExactly("DynamoDB_20120810.GetItem", "DynamoDB_20120810.GetItem", "DynamoDB_20120810.GetItem");
+            assertThat(proxy.targets()).as("one GetItem, retried, at most dynamodb.retry.attempts times")
+                    .hasSizeBetween(2, 3)
+                    .containsOnly("DynamoDB_20120810.GetItem");
 
             proxy.clearRecords();
             Api.Response created = api.create(Api.json(Map.of("name", "while", "description", "throttled")));
             assertThat(assertUnavailable(created).path("detail").asText()).contains("throttled");
-            assertThat(proxy.count("PutItem")).isEqualTo(3);
+            assertThat(proxy.count("PutItem")).isBetween(2L, 3L);
 
             proxy.pass();
             assertThat(api.get("/products/" + id).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aCallWhoseTimeRunsOutWhileBackingOffFromThrottlingIsThrottledNotATimeout() {
+        // Attempts answered at once, many allowed, and a call timeout shorter than the SDK's
+        // throttling backoffs add up to: the call's time runs out while it backs off.
+        Map<String, String> settings = new TreeMap<>(SHIPPED_TIMEOUTS);
+        settings.put("dynamodb.timeout.attempt", "PT0.9S");
+        settings.put("dynamodb.timeout.call", "PT1S");
+        settings.put("dynamodb.retry.attempts", "10");
+        try (RunningService service = RunningService.start(proxy.endpoint(), settings)) {
+            Api api = service.api();
+            String id = api.createProduct("backing off", "engine").path("id").asText();
+
+            proxy.throttle("ProvisionedThroughputExceededException");
+            MetricSamples before = MetricSamples.scrape(service.admin());
+            Api.Response read = api.get("/products/" + id);
+            MetricSamples after = MetricSamples.scrape(service.admin());
+
+            assertThat(assertUnavailable(read).path("detail").asText()).contains("throttled");
+            String errors = "dynamodb_client_errors_total{operation=GetItem,type=%s}";
+            assertThat(after.since(before, errors.formatted("throttling"))).isGreaterThanOrEqualTo(1.0);
+            // Almost always zero; one if a busy machine made the last attempt itself outlast the call.
+            assertThat(after.since(before, errors.formatted("timeout"))).isLessThanOrEqualTo(1.0);
         }
     }
 

@@ -52,14 +52,14 @@ class AccessLogEntryTest {
 
     @Test
     void thePrincipalIsNamedOnlyWhenThereIsOne() {
-        assertThat(new RequestObserver.AccessLogEntry("r", "GET", "/products", "/products", 200, 3.0, "alice").toString())
+        assertThat(new AccessLogEntry("r", "GET", "/products", "/products", 200, 3.0, "alice").toString())
                 .isEqualTo("GET /products -> 200 in 3.0 ms (route /products, request r, principal alice)");
-        assertThat(new RequestObserver.AccessLogEntry("r", "GET", "/products", "/products", 200, 3.0, null).toString())
+        assertThat(new AccessLogEntry("r", "GET", "/products", "/products", 200, 3.0, null).toString())
                 .isEqualTo("GET /products -> 200 in 3.0 ms (route /products, request r)");
     }
 
-    private static RequestObserver.AccessLogEntry entry(double duration) {
-        return new RequestObserver.AccessLogEntry("req", "GET", "/products/{id}", "/products/p1", 200, duration, null);
+    private static AccessLogEntry entry(double duration) {
+        return new AccessLogEntry("req", "GET", "/products/{id}", "/products/p1", 200, duration, null);
     }
 
     /** The first version's text, built with String.format. */

@@ -18,7 +18,8 @@ import io.helidon.logging.common.HelidonMdc;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.productservice.http.RequestObserver;
+import org.productservice.http.AccessLogEntry;
+import org.productservice.http.RequestIds;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -41,7 +42,7 @@ class LogFormatTest {
     @BeforeEach
     @AfterEach
     void clearMdc() {
-        HelidonMdc.remove(RequestObserver.MDC_KEY);
+        HelidonMdc.remove(RequestIds.MDC_KEY);
         HelidonMdc.remove("trace_id");
         HelidonMdc.remove("span_id");
     }
@@ -103,7 +104,7 @@ class LogFormatTest {
 
     @Test
     void anAccessLineHasItsFieldsInTheirUsualOrderWithoutTraceIdsWhenTracingIsOff() throws IOException {
-        LogRecord record = access(new RequestObserver.AccessLogEntry("req-1", "GET", "/products/{id}", "/products/p\u001B1",
+        LogRecord record = access(new AccessLogEntry("req-1", "GET", "/products/{id}", "/products/p\u001B1",
                                                                       404, 1.23456, null));
 
         assertThat(LogFormat.JSON.formatter().format(record))
@@ -120,8 +121,8 @@ class LogFormatTest {
     void anAccessLineNamesThePrincipalAndCarriesTheTraceOfItsRequest() throws IOException {
         HelidonMdc.set("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
         HelidonMdc.set("span_id", "00f067aa0ba902b7");
-        HelidonMdc.set(RequestObserver.MDC_KEY, "not-this-one");
-        LogRecord record = access(new RequestObserver.AccessLogEntry("req-2", "PUT", "/products/{id}", "/products/p2", 200,
+        HelidonMdc.set(RequestIds.MDC_KEY, "not-this-one");
+        LogRecord record = access(new AccessLogEntry("req-2", "PUT", "/products/{id}", "/products/p2", 200,
                                                                       12.0, "client \"one\""));
 
         assertThat(LogFormat.JSON.formatter().format(record))
@@ -137,7 +138,7 @@ class LogFormatTest {
 
     @Test
     void anApplicationLineCarriesTheRequestIdAndATraceWithoutSpanAsAnEmptySpan() throws IOException {
-        HelidonMdc.set(RequestObserver.MDC_KEY, "req-3");
+        HelidonMdc.set(RequestIds.MDC_KEY, "req-3");
         HelidonMdc.set("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736");
         LogRecord record = record(Level.SEVERE, "failed {0}");
         record.setParameters(new Object[] {"item"});
@@ -226,7 +227,7 @@ class LogFormatTest {
         return record;
     }
 
-    private static LogRecord access(RequestObserver.AccessLogEntry entry) {
+    private static LogRecord access(AccessLogEntry entry) {
         LogRecord record = new LogRecord(Level.INFO, "{0}");
         record.setLoggerName("org.productservice.access");
         record.setParameters(new Object[] {entry});

@@ -33,12 +33,12 @@ class DynamoDbErrorCodeTest {
     @Test
     void onlyTheBytesReadCount() {
         byte[] body = "{\"__type\":\"a#ThrottlingException\"}".getBytes(StandardCharsets.UTF_8);
-        assertThat(DynamoDbMetrics.errorCode(null, body, 12)).isNull();
-        assertThat(DynamoDbMetrics.errorCode(null, body, body.length)).isEqualTo("ThrottlingException");
+        assertThat(ErrorAnswerBody.errorCode(null, body, 12)).isNull();
+        assertThat(ErrorAnswerBody.errorCode(null, body, body.length)).isEqualTo("ThrottlingException");
     }
 
     private static String code(String header, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        return DynamoDbMetrics.errorCode(header, bytes, bytes.length);
+        return ErrorAnswerBody.errorCode(header, bytes, bytes.length);
     }
 }

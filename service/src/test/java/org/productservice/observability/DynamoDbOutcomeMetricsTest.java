@@ -44,9 +44,9 @@ class DynamoDbOutcomeMetricsTest {
     @Test
     void alertingCountersExistAtZeroBeforeAnyEvent() {
         Map<String, Double> samples = scrape();
-        for (String operation : DynamoDbMetrics.OPERATIONS) {
+        for (String operation : DynamoDbMeters.OPERATIONS) {
             assertThat(samples).containsKey("dynamodb_client_retries_total{operation=" + operation + "}");
-            for (String type : DynamoDbMetrics.TROUBLE) {
+            for (String type : DynamoDbMeters.TROUBLE) {
                 assertThat(samples).containsKey("dynamodb_client_errors_total{operation=" + operation + ",type=" + type + "}");
             }
         }
@@ -96,13 +96,13 @@ class DynamoDbOutcomeMetricsTest {
 
     @Test
     void attemptErrorTypesSplitTheSdksServerErrorByStatusAndCondition() {
-        assertThat(DynamoDbMetrics.errorType("ServerError", 500, null)).isEqualTo("server");
-        assertThat(DynamoDbMetrics.errorType("ServerError", 0, null)).isEqualTo("server");
-        assertThat(DynamoDbMetrics.errorType("ServerError", 400, null)).isEqualTo("client");
-        assertThat(DynamoDbMetrics.errorType("ServerError", 400, "condition_failed")).isEqualTo("condition_failed");
-        assertThat(DynamoDbMetrics.errorType("Throttling", 400, null)).isEqualTo("throttling");
-        assertThat(DynamoDbMetrics.errorType("IO", 0, null)).isEqualTo("io");
-        assertThat(DynamoDbMetrics.errorType("Timeout", 0, null)).isEqualTo("timeout");
+        assertThat(DynamoDbCall.errorType("ServerError", 500, null)).isEqualTo("server");
+        assertThat(DynamoDbCall.errorType("ServerError", 0, null)).isEqualTo("server");
+        assertThat(DynamoDbCall.errorType("ServerError", 400, null)).isEqualTo("client");
+        assertThat(DynamoDbCall.errorType("ServerError", 400, "condition_failed")).isEqualTo("condition_failed");
+        assertThat(DynamoDbCall.errorType("Throttling", 400, null)).isEqualTo("throttling");
+        assertThat(DynamoDbCall.errorType("IO", 0, null)).isEqualTo("io");
+        assertThat(DynamoDbCall.errorType("Timeout", 0, null)).isEqualTo("timeout");
         assertThat(DynamoDbMetrics.expectedCondition("ConditionalCheckFailedException")).isEqualTo("condition_failed");
         assertThat(DynamoDbMetrics.expectedCondition("ResourceNotFoundException")).isEqualTo("not_found");
         assertThat(DynamoDbMetrics.expectedCondition("ValidationException")).isNull();
