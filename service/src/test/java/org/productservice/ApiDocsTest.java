@@ -165,8 +165,7 @@ class ApiDocsTest {
                     seen.add(name);
                     return proxy;
                 });
-        var settings = new ProductApiSettings(20, 100, java.util.Optional.of("0123456789abcdef-test"), java.util.Optional.empty(),
-                                              java.util.Optional.empty(), java.time.Duration.ofHours(1));
+        ProductApiSettings settings = ProductApiSettings.create(TestEngine.get().config(Map.of()).get("api"));
         new ProductService(null, null, settings, settings::cursorSecret, Clock.systemUTC())
                 .routing(recorder);
         assertThat(seen).as("the recorder understood every registration").isSubsetOf(Set.of("get", "head", "post", "put", "patch", "delete", "any"));

@@ -79,7 +79,7 @@ final class IdempotentCreate {
             return new Created(stored, false);
         }
         IdempotencyRecord previous = existing.get();
-        if (!previous.requestHash().equals(claim.requestHash())) {
+        if (!previous.requestHash().equals(claim.requestHash()) && !previous.requestHash().equals(earlierHash(input))) {
             throw ProblemException.of(UNPROCESSABLE_CONTENT,
                                       "This Idempotency-Key was already used with a different request body. "
                                               + "Use a new key for a new product.");
@@ -119,13 +119,26 @@ final class IdempotentCreate {
     }
 
     private static Product newProduct(String id, ProductInput input, Instant now) {
-        return new Product(id, input.name(), input.description(), now, now, 1);
+        return new Product(id, input.get(ProductField.NAME), input.get(ProductField.DESCRIPTION), now, now, 1);
     }
 
-    /** Over the validated, NFC-normalised values: a retry in another normal form is the same request. */
+    /**
+     * Over the canonical JSON of the validated input, so over every field a client writes; and
+     * over its normalised values: a retry in another normal form or field order is the same request.
+     */
     private static String requestHash(ProductInput input) {
-        byte[] name = input.name().getBytes(StandardCharsets.UTF_8);
-        byte[] description = input.description().getBytes(StandardCharsets.UTF_8);
+        return sha256(ProductJson.canonical(input));
+    }
+
+    /**
+     * The hash as records written before {@link #requestHash} stored it (name, a zero byte,
+     * description): a client retrying across the deployment that changed it is still recognised.
+     * Such records expire after {@code api.idempotency.ttl}; the format never changes again, since
+     * the canonical JSON covers every field.
+     */
+    private static String earlierHash(ProductInput input) {
+        byte[] name = input.get(ProductField.NAME).getBytes(StandardCharsets.UTF_8);
+        byte[] description = input.get(ProductField.DESCRIPTION).getBytes(StandardCharsets.UTF_8);
         byte[] joined = new byte[name.length + 1 + description.length];
         System.arraycopy(name, 0, joined, 0, name.length);
         System.arraycopy(description, 0, joined, name.length + 1, description.length);

@@ -8,15 +8,21 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import org.productservice.http.FieldError;
 import org.productservice.http.ProblemException;
-import org.productservice.schema.Tables;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -34,15 +40,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * The JSON wire format of products, in one place: strict parsing of request bodies into
  * validated values, and writing of products and pages. Field names are snake_case and
  * timestamps epoch seconds with millisecond precision, as in the FastAPI service this replaces.
+ * Fields, their names and their rules come from {@link ProductField}.
  */
 final class ProductJson {
-    /** Longest name, in characters (code points), after trimming. */
-    static final int NAME_MAX = 200;
-    /** Longest description, in characters (code points). */
-    static final int DESCRIPTION_MAX = 2000;
-
-    private static final Set<String> WRITABLE = Set.of(Tables.NAME, Tables.DESCRIPTION);
-    private static final Set<String> READ_ONLY = Set.of(Tables.ID, Tables.CREATED_AT, Tables.UPDATED_AT, Tables.VERSION);
     // A shared pool of Jackson's buffers, not the default one per thread: every connection has a
     // (virtual) thread of its own, which would keep ~40 KB of buffers for as long as it stays open.
     private static final JsonFactory FACTORY = JsonFactory.builder()
@@ -50,19 +50,50 @@ final class ProductJson {
             .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
-    /** Most fields a body may have: every field a product has. Parsing stops at the next one. */
-    private static final int MAX_FIELDS = WRITABLE.size() + READ_ONLY.size();
+    private static final String UNPAIRED_SURROGATES = "must be valid Unicode (no unpaired surrogates)";
 
-    private ProductJson() {
+    private final Map<String, ProductField> writable = new HashMap<>();
+    private final Set<String> readOnly = new HashSet<>();
+    /** Most fields a body may have: every field a product has. Parsing stops at the next one. */
+    private final int maxFields;
+    private final String writableNames;
+
+    /** Builds the format from the field definitions. */
+    ProductJson() {
+        for (ProductField field : ProductField.values()) {
+            if (field.writable()) {
+                writable.put(field.json(), field);
+            } else {
+                readOnly.add(field.json());
+            }
+        }
+        maxFields = ProductField.values().length;
+        writableNames = ProductField.writableNames();
     }
 
     /**
-     * Validated fields of a create or replace request.
+     * Validated fields of a create or replace request: every writable field.
      *
-     * @param name        trimmed name, in Unicode normalisation form C
-     * @param description description, in normalisation form C
+     * @param values each writable field's value: trimmed if its rule says so, in Unicode normalisation form C
      */
-    record ProductInput(String name, String description) {
+    record ProductInput(Map<ProductField, String> values) {
+        /** Checks that every writable field is there, and copies the map. */
+        ProductInput {
+            if (!values.keySet().equals(Set.copyOf(ProductField.WRITABLE))) {
+                throw new IllegalArgumentException("an input has every writable field, not " + values.keySet());
+            }
+            values = Collections.unmodifiableMap(new EnumMap<>(values));
+        }
+
+        /**
+         * One field's value.
+         *
+         * @param field a writable field
+         * @return its value
+         */
+        String get(ProductField field) {
+            return values.get(field);
+        }
     }
 
     /**
@@ -72,56 +103,76 @@ final class ProductJson {
      * @return validated input
      * @throws ProblemException 400 listing every problem found
      */
-    static ProductInput parseInput(byte[] body) {
-        JsonNode root = parseObject(body);
-        List<FieldError> errors = new ArrayList<>();
-        checkFieldNames(root, errors);
-        Optional<String> name = field(root, Tables.NAME, true, errors).flatMap(value -> validName(value, errors));
-        Optional<String> description = field(root, Tables.DESCRIPTION, true, errors)
-                .flatMap(value -> validDescription(value, errors));
-        if (!errors.isEmpty()) {
-            throw invalid(errors);
-        }
-        return new ProductInput(name.orElseThrow(), description.orElseThrow());
+    ProductInput parseInput(byte[] body) {
+        return new ProductInput(parseFields(body, true));
     }
 
     /**
-     * Parses a JSON merge patch (RFC 7396) of a product: any of {@code name} and
-     * {@code description}; {@code null} would remove a field, and both are required, so it is
-     * refused.
+     * Parses a JSON merge patch (RFC 7396) of a product: any of the writable fields;
+     * {@code null} would remove a field, and every field is required, so it is refused.
      *
      * @param body request body
      * @return the changes, possibly none
      * @throws ProblemException 400 listing every problem found
      */
-    static ProductRepository.ProductChanges parsePatch(byte[] body) {
+    ProductRepository.ProductChanges parsePatch(byte[] body) {
+        return new ProductRepository.ProductChanges(parseFields(body, false));
+    }
+
+    /** The writable fields of a body, each validated; with {@code all}, each is required. */
+    private Map<ProductField, String> parseFields(byte[] body, boolean all) {
         JsonNode root = parseObject(body);
         List<FieldError> errors = new ArrayList<>();
         checkFieldNames(root, errors);
-        Optional<String> name = field(root, Tables.NAME, false, errors).flatMap(value -> validName(value, errors));
-        Optional<String> description = field(root, Tables.DESCRIPTION, false, errors)
-                .flatMap(value -> validDescription(value, errors));
+        Map<ProductField, String> values = new EnumMap<>(ProductField.class);
+        for (ProductField field : ProductField.WRITABLE) {
+            field(root, field.json(), all, errors)
+                    .flatMap(value -> valid(field, value, errors))
+                    .ifPresent(value -> values.put(field, value));
+        }
         if (!errors.isEmpty()) {
             throw invalid(errors);
         }
-        return new ProductRepository.ProductChanges(name, description);
+        return values;
     }
 
     /**
-     * Validates a name given outside a body (the {@code name} query parameter).
+     * Validates a field's value given outside a body (the {@code name} query parameter).
      *
-     * @param field  parameter name, for the error
-     * @param value  raw value
-     * @return trimmed name
+     * @param parameter parameter name, for the error
+     * @param field     the field the parameter stands for
+     * @param value     raw value
+     * @return the value as the field's rule leaves it (e.g. trimmed)
      * @throws ProblemException 400 if invalid
      */
-    static String queryName(String field, String value) {
+    static String queryValue(String parameter, ProductField field, String value) {
         List<FieldError> errors = new ArrayList<>();
-        Optional<String> name = validName(value, errors);
+        Optional<String> valid = valid(field, value, errors);
         if (!errors.isEmpty()) {
-            throw ProblemException.badRequest(field, errors.getFirst().message());
+            throw ProblemException.badRequest(parameter, errors.getFirst().message());
         }
-        return name.orElseThrow();
+        return valid.orElseThrow();
+    }
+
+    /**
+     * The canonical JSON of validated input: its fields by JSON name, sorted, without white
+     * space. Equal inputs give equal bytes, whatever order or normal form the client sent.
+     *
+     * @param input the input
+     * @return UTF-8 JSON
+     */
+    static byte[] canonical(ProductInput input) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+            json.writeStartObject();
+            for (ProductField field : input.values().keySet().stream().sorted(Comparator.comparing(ProductField::json)).toList()) {
+                json.writeStringField(field.json(), input.get(field));
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     /**
@@ -168,18 +219,19 @@ final class ProductJson {
 
     private static void writeProduct(JsonGenerator json, Product product) throws IOException {
         json.writeStartObject();
-        json.writeStringField(Tables.ID, product.id());
-        json.writeStringField(Tables.NAME, product.name());
-        json.writeStringField(Tables.DESCRIPTION, product.description());
-        json.writeFieldName(Tables.CREATED_AT);
-        json.writeNumber(ProductItem.toEpochSeconds(product.createdAt()).toPlainString());
-        json.writeFieldName(Tables.UPDATED_AT);
-        json.writeNumber(ProductItem.toEpochSeconds(product.updatedAt()).toPlainString());
-        json.writeNumberField(Tables.VERSION, product.version());
+        for (ProductField field : ProductField.values()) {
+            json.writeFieldName(field.json());
+            Object value = field.valueOf(product);
+            switch (field.type()) {
+                case TEXT -> json.writeString((String) value);
+                case TIMESTAMP -> json.writeNumber(ProductItem.toEpochSeconds((Instant) value).toPlainString());
+                case COUNT -> json.writeNumber((Long) value);
+            }
+        }
         json.writeEndObject();
     }
 
-    private static JsonNode parseObject(byte[] body) {
+    private JsonNode parseObject(byte[] body) {
         if (body.length == 0) {
             throw ProblemException.badRequest("body", "a JSON object is required");
         }
@@ -213,15 +265,15 @@ final class ProductJson {
     }
 
     /**
-     * Reads an object's fields one by one, and gives up at the first field beyond {@link #MAX_FIELDS}:
+     * Reads an object's fields one by one, and gives up at the first field beyond {@link #maxFields}:
      * a body of thousands of fields costs neither the parsing of all of them nor an error per field.
      */
-    private static ObjectNode readFields(JsonParser parser) throws IOException {
+    private ObjectNode readFields(JsonParser parser) throws IOException {
         ObjectNode object = MAPPER.createObjectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            if (object.size() == MAX_FIELDS) {
-                throw ProblemException.badRequest("body", "has more than " + MAX_FIELDS
-                        + " fields; a product has name and description only");
+            if (object.size() == maxFields) {
+                throw ProblemException.badRequest("body", "has more than " + maxFields
+                        + " fields; a product has " + writableNames + " only");
             }
             String name = parser.currentName();
             parser.nextToken();
@@ -242,13 +294,13 @@ final class ProductJson {
         return "malformed JSON: " + message;
     }
 
-    private static void checkFieldNames(JsonNode root, List<FieldError> errors) {
+    private void checkFieldNames(JsonNode root, List<FieldError> errors) {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (READ_ONLY.contains(name)) {
+            if (readOnly.contains(name)) {
                 errors.add(new FieldError(name, "is set by the server and cannot be sent"));
-            } else if (!WRITABLE.contains(name)) {
-                errors.add(new FieldError(name, "unknown field; allowed fields are name and description"));
+            } else if (!writable.containsKey(name)) {
+                errors.add(new FieldError(name, "unknown field; allowed fields are " + writableNames));
             }
         }
     }
@@ -268,46 +320,42 @@ final class ProductJson {
         return Optional.of(value.textValue());
     }
 
-    private static Optional<String> validName(String raw, List<FieldError> errors) {
-        if (!validUnicode(raw)) {
-            errors.add(new FieldError(Tables.NAME, "must be valid Unicode (no unpaired surrogates)"));
-            return Optional.empty();
-        }
-        // One normal form, so that names that look the same are the same (queries, idempotency).
-        String name = Normalizer.normalize(raw.strip(), Normalizer.Form.NFC);
-        int length = name.codePointCount(0, name.length());
-        if (length == 0) {
-            errors.add(new FieldError(Tables.NAME, "must not be blank"));
-        } else if (length > NAME_MAX) {
-            errors.add(new FieldError(Tables.NAME, "must be at most " + NAME_MAX + " characters, not " + length));
-        } else if (!validUnicode(name)) {
-            errors.add(new FieldError(Tables.NAME, "must be valid Unicode (no unpaired surrogates)"));
-        } else if (name.codePoints().anyMatch(Character::isISOControl)) {
-            errors.add(new FieldError(Tables.NAME, "must not contain control characters"));
-        } else if (name.codePoints().anyMatch(ProductJson::invisible)) {
-            errors.add(new FieldError(Tables.NAME, "must not contain format or separator characters such as "
-                    + "right-to-left overrides, zero-width spaces or line separators"));
+    /** The value as the field's rule leaves it, or empty with the reason in {@code errors}. */
+    private static Optional<String> valid(ProductField field, String raw, List<FieldError> errors) {
+        ProductField.TextRule rule = field.rule().orElseThrow();
+        String problem;
+        if (validUnicode(raw)) {
+            // One normal form, so that values that look the same are the same (queries, idempotency).
+            String value = Normalizer.normalize(rule.trimmed() ? raw.strip() : raw, Normalizer.Form.NFC);
+            problem = problem(rule, value);
+            if (problem == null) {
+                return Optional.of(value);
+            }
         } else {
-            return Optional.of(name);
+            problem = UNPAIRED_SURROGATES;
         }
+        errors.add(new FieldError(field.json(), problem));
         return Optional.empty();
     }
 
-    private static Optional<String> validDescription(String raw, List<FieldError> errors) {
-        if (!validUnicode(raw)) {
-            errors.add(new FieldError(Tables.DESCRIPTION, "must be valid Unicode (no unpaired surrogates)"));
-            return Optional.empty();
+    /** What is wrong with a normalised value under a rule, or null if nothing. */
+    private static String problem(ProductField.TextRule rule, String value) {
+        int length = value.codePointCount(0, value.length());
+        if (length < rule.minLength()) {
+            return rule.minLength() == 1 ? "must not be blank" : "must be at least " + rule.minLength() + " characters, not " + length;
         }
-        String description = Normalizer.normalize(raw, Normalizer.Form.NFC);
-        int length = description.codePointCount(0, description.length());
-        if (length > DESCRIPTION_MAX) {
-            errors.add(new FieldError(Tables.DESCRIPTION, "must be at most " + DESCRIPTION_MAX + " characters, not " + length));
-        } else if (description.codePoints().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n')) {
-            errors.add(new FieldError(Tables.DESCRIPTION, "must not contain control characters other than tab and newline"));
-        } else {
-            return Optional.of(description);
+        if (length > rule.maxLength()) {
+            return "must be at most " + rule.maxLength() + " characters, not " + length;
         }
-        return Optional.empty();
+        if (value.codePoints().anyMatch(c -> Character.isISOControl(c) && !(rule.tabAndNewline() && (c == '\t' || c == '\n')))) {
+            return rule.tabAndNewline() ? "must not contain control characters other than tab and newline"
+                                        : "must not contain control characters";
+        }
+        if (!rule.invisibleChars() && value.codePoints().anyMatch(ProductJson::invisible)) {
+            return "must not contain format or separator characters such as "
+                    + "right-to-left overrides, zero-width spaces or line separators";
+        }
+        return null;
     }
 
     /** Characters that change how a name displays without being seen: Cf (bidi overrides, zero-width), Zl, Zp. */

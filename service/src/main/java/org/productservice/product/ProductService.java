@@ -51,6 +51,7 @@ public final class ProductService implements HttpService {
     private final IdempotentCreate creates;
     private final ProductApiSettings settings;
     private final Cursors cursors;
+    private final ProductJson json = new ProductJson();
     private final Clock clock;
 
     /**
@@ -97,7 +98,7 @@ public final class ProductService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        ProductInput input = ProductJson.parseInput(ProductRequests.body(req, JSON, ACCEPT_POST));
+        ProductInput input = json.parseInput(ProductRequests.body(req, JSON, ACCEPT_POST));
         IdempotentCreate.Created created = creates.create(ProductRequests.idempotencyKey(req), input, now());
         res.header(HeaderNames.LOCATION, "/products/" + created.product().id());
         if (created.replayed()) {
@@ -120,19 +121,18 @@ public final class ProductService implements HttpService {
 
     private void replace(ServerRequest req, ServerResponse res) {
         String id = ProductRequests.productId(req);
-        ProductInput input = ProductJson.parseInput(ProductRequests.body(req, JSON, null));
+        ProductInput input = json.parseInput(ProductRequests.body(req, JSON, null));
         OptionalLong expected = Preconditions.ifMatch(req);
-        Product product = repository.update(id, new ProductChanges(Optional.of(input.name()), Optional.of(input.description())),
-                                            expected, now());
+        Product product = repository.update(id, new ProductChanges(input.values()), expected, now());
         sendProduct(res, Status.OK_200, product);
     }
 
     private void patch(ServerRequest req, ServerResponse res) {
         String id = ProductRequests.productId(req);
-        ProductChanges changes = ProductJson.parsePatch(ProductRequests.body(req, MERGE_PATCH, ACCEPT_PATCH));
+        ProductChanges changes = json.parsePatch(ProductRequests.body(req, MERGE_PATCH, ACCEPT_PATCH));
         OptionalLong expected = Preconditions.ifMatch(req);
         Product product;
-        if (changes.name().isEmpty() && changes.description().isEmpty()) {
+        if (changes.isEmpty()) {
             // An empty merge patch changes nothing: answer with the product as it is.
             product = repository.find(id).orElseThrow(() -> new ProductNotFoundException(id));
             Preconditions.requireVersion(expected, product);
@@ -159,7 +159,7 @@ public final class ProductService implements HttpService {
             }
         }
         int limit = limit(query);
-        Optional<String> name = query.first("name").asOptional().map(value -> ProductJson.queryName("name", value));
+        Optional<String> name = query.first("name").asOptional().map(value -> ProductJson.queryValue("name", ProductField.NAME, value));
         Optional<String> order = query.first("order").asOptional();
         if (order.isPresent() && !order.get().equals("asc") && !order.get().equals("desc")) {
             throw ProblemException.badRequest("order", "must be asc or desc");

@@ -60,14 +60,14 @@ abstract class ProductRepositoryContract {
         repository.create(product);
         Instant later = product.updatedAt().plusMillis(5);
 
-        Product updated = repository.update(product.id(), new ProductChanges(Optional.empty(), Optional.of("b")),
+        Product updated = repository.update(product.id(), new ProductChanges(Map.of(ProductField.DESCRIPTION, "b")),
                                             OptionalLong.of(1), later);
         assertThat(updated.version()).isEqualTo(2);
         assertThat(updated.description()).isEqualTo("b");
         assertThat(updated.updatedAt()).isEqualTo(later);
         assertThat(updated.createdAt()).isEqualTo(product.createdAt());
 
-        assertThatThrownBy(() -> repository.update(product.id(), new ProductChanges(Optional.of("x"), Optional.empty()),
+        assertThatThrownBy(() -> repository.update(product.id(), new ProductChanges(Map.of(ProductField.NAME, "x")),
                                                    OptionalLong.of(1), later))
                 .isInstanceOf(VersionMismatchException.class);
         assertThat(repository.find(product.id())).contains(updated);
@@ -76,7 +76,7 @@ abstract class ProductRepositoryContract {
     @Test
     void writesToMissingProductsFailAsNotFound() {
         String id = UUID.randomUUID().toString();
-        ProductChanges changes = new ProductChanges(Optional.of("x"), Optional.empty());
+        ProductChanges changes = new ProductChanges(Map.of(ProductField.NAME, "x"));
         assertThatThrownBy(() -> repository.update(id, changes, OptionalLong.empty(), Instant.now()))
                 .isInstanceOf(ProductNotFoundException.class);
         assertThatThrownBy(() -> repository.update(id, changes, OptionalLong.of(1), Instant.now()))
