@@ -145,7 +145,7 @@ final class ProductJson {
      * @return the value as the field's rule leaves it (e.g. trimmed)
      * @throws ProblemException 400 if invalid
      */
-    static String queryValue(String parameter, ProductField field, String value) {
+    String queryValue(String parameter, ProductField field, String value) {
         List<FieldError> errors = new ArrayList<>();
         Optional<String> valid = valid(field, value, errors);
         if (!errors.isEmpty()) {
@@ -181,7 +181,7 @@ final class ProductJson {
      * @param product the product
      * @return UTF-8 JSON
      */
-    static byte[] write(Product product) {
+    byte[] write(Product product) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
             writeProduct(json, product);
@@ -198,7 +198,7 @@ final class ProductJson {
      * @param nextCursor cursor of the next page, absent on the last page
      * @return UTF-8 JSON
      */
-    static byte[] writePage(List<Product> items, Optional<String> nextCursor) {
+    byte[] writePage(List<Product> items, Optional<String> nextCursor) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 * (items.size() + 1));
         try (JsonGenerator json = FACTORY.createGenerator(out)) {
             json.writeStartObject();

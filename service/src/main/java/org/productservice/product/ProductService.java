@@ -159,7 +159,7 @@ public final class ProductService implements HttpService {
             }
         }
         int limit = limit(query);
-        Optional<String> name = query.first("name").asOptional().map(value -> ProductJson.queryValue("name", ProductField.NAME, value));
+        Optional<String> name = query.first("name").asOptional().map(value -> json.queryValue("name", ProductField.NAME, value));
         Optional<String> order = query.first("order").asOptional();
         if (order.isPresent() && !order.get().equals("asc") && !order.get().equals("desc")) {
             throw ProblemException.badRequest("order", "must be asc or desc");
@@ -179,7 +179,7 @@ public final class ProductService implements HttpService {
                 : Optional.empty();
         res.header(HeaderNames.CONTENT_TYPE, JSON);
         noStore(res);
-        res.send(ProductJson.writePage(page.items(), next));
+        res.send(json.writePage(page.items(), next));
     }
 
     private int limit(UriQuery query) {
@@ -198,12 +198,12 @@ public final class ProductService implements HttpService {
         return limit;
     }
 
-    private static void sendProduct(ServerResponse res, Status status, Product product) {
+    private void sendProduct(ServerResponse res, Status status, Product product) {
         res.status(status);
         res.header(HeaderNames.ETAG, product.etag());
         res.header(HeaderNames.CONTENT_TYPE, JSON);
         noStore(res);
-        res.send(ProductJson.write(product));
+        res.send(json.write(product));
     }
 
     /**

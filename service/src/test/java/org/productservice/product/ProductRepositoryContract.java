@@ -3,6 +3,7 @@ package org.productservice.product;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,9 @@ import org.productservice.product.ProductRepository.ProductChanges;
 import org.productservice.product.ProductRepository.ProductPage;
 import org.productservice.testing.TestEngine;
 
+import software.amazon.awssdk.enhanced.dynamodb.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,11 +36,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 abstract class ProductRepositoryContract {
     private final ProductRepository repository;
     private final IdempotencyStore idempotency;
+    private final DynamoDbClient client;
+    private final String table;
 
     ProductRepositoryContract(String endpoint) {
         DynamoDbSettings settings = DynamoDbSettings.create(TestEngine.config(endpoint, Map.of()).get("dynamodb"), 16);
         DynamoDbClient client = DynamoDbClients.create(settings, new DynamoDbMetrics(Metrics.globalRegistry()));
         TableBootstrap.ensureTables(client, settings);
+        this.client = client;
+        this.table = settings.productTable();
         this.repository = new DynamoDbProductRepository(client, settings.productTable(), settings.nameIndex());
         this.idempotency = new DynamoDbIdempotencyStore(client, settings.idempotencyTable());
     }
@@ -71,6 +78,67 @@ abstract class ProductRepositoryContract {
                                                    OptionalLong.of(1), later))
                 .isInstanceOf(VersionMismatchException.class);
         assertThat(repository.find(product.id())).contains(updated);
+    }
+
+    /**
+     * A change found behind a later one (its answer was lost, the retry's condition failed)
+     * answers with the whole state it left: every field, the one it set among them.
+     */
+    @Test
+    void aChangeFoundBehindALaterOneAnswersWithTheWholeStateItLeft() {
+        TableSchema<ProductItem> schema = ProductItem.schema("index");
+        for (ProductField field : ProductField.WRITABLE) {
+            Product original = storedSample();
+            Instant mineAt = original.updatedAt().plusSeconds(1);
+            ProductUpdate mine = new ProductUpdate(new ProductChanges(Map.of(field, "mine")), original.version(), mineAt);
+            client.updateItem(mine.request(table, key(original)));
+            client.updateItem(new ProductUpdate(new ProductChanges(Map.of(field, "later")), original.version() + 1,
+                                                mineAt.plusSeconds(1)).request(table, key(original)));
+
+            Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table).key(key(original)).consistentRead(true)).item();
+            assertThat(mine.position(item)).isEqualTo(1);
+            Product answer = schema.mapToItem(mine.written(item, 1).orElseThrow()).toProduct();
+
+            for (ProductField each : ProductField.values()) {
+                Object expected = each == field ? "mine"
+                        : each == ProductField.UPDATED_AT ? mineAt
+                        : each == ProductField.VERSION ? original.version() + 1
+                        : each.valueOf(original);
+                assertThat(each.valueOf(answer)).as(field.json() + " changed, then " + each.json()).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void aChangeFoundBehindOneThatSetAFieldItLeftIsNotKnown() {
+        for (ProductField field : ProductField.WRITABLE) {
+            for (ProductField other : ProductField.WRITABLE) {
+                if (other != field) {
+                    Product original = storedSample();
+                    ProductUpdate mine = new ProductUpdate(new ProductChanges(Map.of(field, "mine")), original.version(),
+                                                           original.updatedAt());
+                    client.updateItem(mine.request(table, key(original)));
+                    client.updateItem(new ProductUpdate(new ProductChanges(Map.of(other, "later")), original.version() + 1,
+                                                        original.updatedAt()).request(table, key(original)));
+                    Map<String, AttributeValue> item = client.getItem(b -> b.tableName(table).key(key(original))
+                            .consistentRead(true)).item();
+                    assertThat(mine.written(item, mine.position(item))).as(field.json() + " then " + other.json()).isEmpty();
+                }
+            }
+        }
+    }
+
+    /** {@link ProductFieldsTest#sample()} under a fresh id, stored. */
+    private Product storedSample() {
+        Map<String, AttributeValue> item = new HashMap<>(ProductItem.schema("index")
+                .itemToMap(ProductItem.from(ProductFieldsTest.sample()), true));
+        item.put(ProductField.ID.attribute(), AttributeValue.fromS(UUID.randomUUID().toString()));
+        client.putItem(b -> b.tableName(table).item(item));
+        return ProductItem.schema("index").mapToItem(item).toProduct();
+    }
+
+    private static Map<String, AttributeValue> key(Product product) {
+        return Map.of(ProductField.ID.attribute(), AttributeValue.fromS(product.id()));
     }
 
     @Test
