@@ -1,8 +1,10 @@
 package org.productservice.product;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbSettings;
 import org.productservice.dynamodb.TableBootstrap;
+import org.productservice.http.ProblemException;
 import org.productservice.observability.DynamoDbMetrics;
+import org.productservice.product.ProductJson.ProductInput;
 import org.productservice.product.ProductRepository.PageKey;
 import org.productservice.product.ProductRepository.ProductChanges;
 import org.productservice.product.ProductRepository.ProductPage;
@@ -125,6 +129,25 @@ abstract class ProductRepositoryContract {
                     assertThat(mine.written(item, mine.position(item))).as(field.json() + " then " + other.json()).isEmpty();
                 }
             }
+        }
+    }
+
+    /** The request hash covers every field a client writes: a key reused with any one of them changed is refused. */
+    @Test
+    void anIdempotencyKeyReusedWithAnyWritableFieldChangedIsRefused() {
+        IdempotentCreate creates = new IdempotentCreate(repository, idempotency, Duration.ofMinutes(5));
+        Map<ProductField, String> values = new EnumMap<>(ProductField.class);
+        ProductField.WRITABLE.forEach(field -> values.put(field, (String) field.valueOf(ProductFieldsTest.sample())));
+        for (ProductField field : ProductField.WRITABLE) {
+            Optional<String> key = Optional.of("contract/" + UUID.randomUUID());
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            Product first = creates.create(key, new ProductInput(values), now).product();
+            assertThat(creates.create(key, new ProductInput(values), now)).isEqualTo(new IdempotentCreate.Created(first, true));
+
+            Map<ProductField, String> changed = new EnumMap<>(values);
+            changed.put(field, values.get(field) + " changed");
+            assertThatThrownBy(() -> creates.create(key, new ProductInput(changed), now)).as(field.json())
+                    .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.status().code()).isEqualTo(422));
         }
     }
 
