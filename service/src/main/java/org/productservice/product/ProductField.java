@@ -46,23 +46,6 @@ enum ProductField {
         COUNT
     }
 
-    /**
-     * What a written text field accepts. Lengths count characters (code points), after
-     * normalisation to NFC and, for a trimmed field, trimming.
-     *
-     * @param writeCode      the letter that stands for the field in a change's write entry
-     *                       ({@link RecentWrites}); stored in items, so it never changes
-     * @param trimmed        whether surrounding white space is dropped
-     * @param minLength      fewest characters; 1 means "not blank"
-     * @param maxLength      most characters
-     * @param tabAndNewline  whether tab and newline are allowed (other control characters never are)
-     * @param invisibleChars whether format and separator characters (bidi overrides, zero-width
-     *                       spaces, line separators) are allowed
-     */
-    record TextRule(char writeCode, boolean trimmed, int minLength, int maxLength, boolean tabAndNewline,
-                    boolean invisibleChars) {
-    }
-
     /** @return the name in the API's JSON */
     String json() {
         return json;

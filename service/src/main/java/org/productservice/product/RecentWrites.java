@@ -16,7 +16,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * changes have already replaced it.
  *
  * <p>Every change draws a token (64 random bits) and its entry, the token and the fields it set
- * ({@code "Qm9v3kX1aZc.nd"}: name and description, by their {@link ProductField.TextRule#writeCode}),
+ * ({@code "Qm9v3kX1aZc.nd"}: name and description, by their {@link TextRule#writeCode}),
  * goes into {@code write_0} while the older
  * entries move up one attribute ({@code write_0} to {@code write_1} ...) and the oldest drops out;
  * all in the same UpdateItem that increments the version. So the entry in {@code write_i} is

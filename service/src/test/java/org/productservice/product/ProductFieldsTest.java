@@ -69,7 +69,7 @@ class ProductFieldsTest {
             assertThat(new TreeSet<>(properties(schema).keySet())).as("properties of " + name).isEqualTo(writable);
             assertThat(schema.get("additionalProperties")).as(name).isEqualTo(false);
             for (ProductField field : ProductField.WRITABLE) {
-                ProductField.TextRule rule = field.rule().orElseThrow();
+                TextRule rule = field.rule().orElseThrow();
                 Map<String, Object> property = properties(schema).get(field.json());
                 assertThat(property).as(name + "." + field.json()).containsEntry("type", "string")
                         .containsEntry("maxLength", rule.maxLength());
