@@ -1,11 +1,14 @@
 package org.productservice.product;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -149,6 +152,25 @@ abstract class ProductRepositoryContract {
             assertThatThrownBy(() -> creates.create(key, new ProductInput(changed), now)).as(field.json())
                     .isInstanceOfSatisfying(ProblemException.class, e -> assertThat(e.status().code()).isEqualTo(422));
         }
+    }
+
+    /** A key claimed before the hash became the canonical JSON's (name, a zero byte, description) still replays. */
+    @Test
+    void aKeyClaimedWithTheEarlierHashFormatStillReplays() throws Exception {
+        IdempotentCreate creates = new IdempotentCreate(repository, idempotency, Duration.ofMinutes(5));
+        ProductInput input = new ProductInput(Map.of(ProductField.NAME, "earlier", ProductField.DESCRIPTION, "format"));
+        String key = "contract/" + UUID.randomUUID();
+        String productId = UUID.randomUUID().toString();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        String earlierHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                .digest("earlier\u0000format".getBytes(StandardCharsets.UTF_8)));
+        idempotency.claim(new IdempotencyStore.IdempotencyRecord(key, earlierHash, productId, now.plusSeconds(60), false), now);
+
+        IdempotentCreate.Created created = creates.create(Optional.of(key), input, now);
+
+        assertThat(created.replayed()).isTrue();
+        assertThat(created.product().id()).isEqualTo(productId);
+        assertThat(created.product().name()).isEqualTo("earlier");
     }
 
     /** {@link ProductFieldsTest#sample()} under a fresh id, stored. */
