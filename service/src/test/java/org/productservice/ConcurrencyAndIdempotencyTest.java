@@ -1,5 +1,6 @@
 package org.productservice;
 
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -153,5 +154,24 @@ class ConcurrencyAndIdempotencyTest {
             }
             return responses;
         }
+    }
+
+    @Test
+    void namesAreStoredInNfcAndRetriesInAnotherFormReplay() {
+        String decomposed = "Cafe\u0301 " + UUID.randomUUID();
+        String composed = Normalizer.normalize(decomposed, Normalizer.Form.NFC);
+        String key = UUID.randomUUID().toString();
+
+        Api.Response first = api.create(Api.json(Map.of("name", decomposed, "description", "e\u0301")), "Idempotency-Key", key);
+        Api.Response retry = api.create(Api.json(Map.of("name", composed, "description", "\u00e9")), "Idempotency-Key", key);
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(first.json().get("name").asText()).isEqualTo(composed);
+        assertThat(first.json().get("description").asText()).isEqualTo("\u00e9");
+        assertThat(retry.status()).isEqualTo(201);
+        assertThat(retry.header("Idempotent-Replayed")).hasValue("true");
+        assertThat(retry.json().get("id").asText()).isEqualTo(first.json().get("id").asText());
+        assertThat(api.get("/products?name=" + java.net.URLEncoder.encode(decomposed, java.nio.charset.StandardCharsets.UTF_8))
+                           .json().get("items")).hasSize(1);
     }
 }

@@ -1,6 +1,5 @@
 package org.productservice;
 
-import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.productservice.testing.Problems.assertProblem;
 
-/** The fixes of the code review: each test here failed before its fix. */
+/**
+ * Defences at the HTTP edge, each found in a code review: unknown methods, log lines forged
+ * through paths, products kept by caches or sniffed by browsers, the docs framed by other sites.
+ */
 class HardeningTest {
     private static WebServer server;
     private static Api api;
@@ -61,21 +63,6 @@ class HardeningTest {
         assertThat(methods).contains("OTHER").allMatch(method -> List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
                                                                           "OPTIONS", "TRACE", "CONNECT", "OTHER")
                 .contains(method));
-    }
-
-    @Test
-    void aBodyWithThousandsOfUnknownFieldsGetsASmallAnswer() {
-        StringBuilder body = new StringBuilder("{");
-        for (int i = 0; i < 6000; i++) {
-            body.append("\"f").append(i).append("\":1,");
-        }
-        body.append("\"name\":\"n\",\"description\":\"d\"}");
-
-        Api.Response response = api.create(body.toString());
-
-        JsonNode problem = assertProblem(response, 400);
-        assertThat(response.body().length()).isLessThan(1024);
-        assertThat(problem.get("detail").asText()).isEqualTo("body: has more than 6 fields; a product has name and description only");
     }
 
     @Test
@@ -138,44 +125,6 @@ class HardeningTest {
             assertThat(response.header("Content-Security-Policy")).as(path)
                     .hasValueSatisfying(csp -> assertThat(csp).contains("frame-ancestors 'none'", "default-src 'none'",
                                                                         "script-src 'self'"));
-        }
-    }
-
-    @Test
-    void namesAreStoredInNfcAndRetriesInAnotherFormReplay() {
-        String decomposed = "Cafe\u0301 " + UUID.randomUUID();
-        String composed = Normalizer.normalize(decomposed, Normalizer.Form.NFC);
-        String key = UUID.randomUUID().toString();
-
-        Api.Response first = api.create(Api.json(Map.of("name", decomposed, "description", "e\u0301")), "Idempotency-Key", key);
-        Api.Response retry = api.create(Api.json(Map.of("name", composed, "description", "\u00e9")), "Idempotency-Key", key);
-
-        assertThat(first.status()).isEqualTo(201);
-        assertThat(first.json().get("name").asText()).isEqualTo(composed);
-        assertThat(first.json().get("description").asText()).isEqualTo("\u00e9");
-        assertThat(retry.status()).isEqualTo(201);
-        assertThat(retry.header("Idempotent-Replayed")).hasValue("true");
-        assertThat(retry.json().get("id").asText()).isEqualTo(first.json().get("id").asText());
-        assertThat(api.get("/products?name=" + java.net.URLEncoder.encode(decomposed, java.nio.charset.StandardCharsets.UTF_8))
-                           .json().get("items")).hasSize(1);
-    }
-
-    @Test
-    void namesWithInvisibleFormatOrSeparatorCharactersAreRefused() {
-        for (String name : List.of("pay\u202Epal", "zero\u200Bwidth", "line\u2028sep", "para\u2029sep", "bom\uFEFF")) {
-            JsonNode problem = assertProblem(api.create(Api.json(Map.of("name", name, "description", "d"))), 400);
-            assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("name");
-            assertThat(problem.get("errors").get(0).get("message").asText()).startsWith("must not contain format or separator");
-        }
-    }
-
-    @Test
-    void descriptionsKeepTabsAndNewlinesButNoOtherControlCharacters() {
-        assertThat(api.create(Api.json(Map.of("name", "tabs", "description", "a\tb\nc"))).status()).isEqualTo(201);
-        for (String description : List.of("bell\u0007", "escape\u001B[31m", "carriage\rreturn", "c1\u0085")) {
-            JsonNode problem = assertProblem(api.create(Api.json(Map.of("name", "n", "description", description))), 400);
-            assertThat(problem.get("errors").get(0).get("message").asText())
-                    .isEqualTo("must not contain control characters other than tab and newline");
         }
     }
 }

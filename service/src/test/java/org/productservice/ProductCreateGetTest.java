@@ -2,6 +2,7 @@ package org.productservice;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -12,6 +13,7 @@ import io.helidon.webserver.testing.junit5.SetUpServer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
 import org.productservice.testing.TestEngine;
@@ -21,7 +23,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.productservice.testing.Problems.assertProblem;
 
-/** The create/get contract of the FastAPI service this one replaces, over real HTTP and the local engine. */
+/**
+ * POST and GET of one product over real HTTP and the local engine: the create/get contract of the
+ * FastAPI service this one replaces, a conditional GET, and every rule a create's body must meet
+ * (PUT's body follows the same rules, checked alongside).
+ */
 @ServerTest
 class ProductCreateGetTest {
     private final Api api;
@@ -132,5 +138,111 @@ class ProductCreateGetTest {
         api.create("{\"name\": \"ghost-only\", \"description\": 1}");
         JsonNode all = api.get("/products?limit=100").json();
         assertThat(all.path("items").findValuesAsText("name")).doesNotContain("ghost-only", "");
+    }
+
+    @Test
+    void getWithCurrentIfNoneMatchIs304() {
+        JsonNode created = api.createProduct("Plate", "round");
+        Api.Response notModified = api.get("/products/" + id(created), "If-None-Match", "\"1\"");
+        assertThat(notModified.status()).isEqualTo(304);
+        assertThat(notModified.header("ETag")).contains("\"1\"");
+        // A 304's Content-Length, if any, would have to be the 200's length; "0" would be wrong.
+        assertThat(notModified.header("Content-Length")).isEmpty();
+        assertThat(notModified.body()).isEmpty();
+        assertThat(api.get("/products/" + id(created), "If-None-Match", "\"0\"").status()).isEqualTo(200);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{\"name\": \"a\", \"description\": \"b\", \"id\": \"x\"}|id",
+            "{\"name\": \"a\", \"description\": \"b\", \"created_at\": 1}|created_at",
+            "{\"name\": \"a\", \"description\": \"b\", \"updated_at\": 1}|updated_at",
+            "{\"name\": \"a\", \"description\": \"b\", \"version\": 9}|version",
+            "{\"name\": \"a\", \"description\": \"b\", \"price\": 9}|price",
+            "{\"name\": \"   \", \"description\": \"b\"}|name",
+            "{\"name\": [\"a\"], \"description\": \"b\"}|name",
+            "{\"name\": \"a\", \"description\": {}}|description",
+            "{\"name\": \"a\\u0000b\", \"description\": \"b\"}|name",
+            "{\"name\": \"\\ud800\", \"description\": \"b\"}|name",
+            "{\"name\": \"a\", \"description\": \"\\udc00\"}|description"})
+    void invalidBodiesNameTheField(String body, String field) {
+        assertProblem(api.create(body), 400, field);
+        JsonNode created = api.createProduct("Strict", "input");
+        assertProblem(api.send("PUT", "/products/" + id(created), body, "Content-Type", "application/json"), 400, field);
+        assertThat(api.get("/products/" + id(created)).json()).isEqualTo(created);
+    }
+
+    @Test
+    void lengthLimitsAreExplicit() {
+        assertThat(api.create(Api.json(Map.of("name", "n".repeat(200), "description", "d".repeat(2000)))).status()).isEqualTo(201);
+        assertThat(api.create(Api.json(Map.of("name", "  " + "é".repeat(200) + "  ", "description", ""))).status()).isEqualTo(201);
+        assertProblem(api.create(Api.json(Map.of("name", "n".repeat(201), "description", "d"))), 400, "name");
+        assertProblem(api.create(Api.json(Map.of("name", "n", "description", "d".repeat(2001)))), 400, "description");
+        // Characters, not UTF-16 units: 200 emoji are 400 chars in Java but a valid name.
+        assertThat(api.create(Api.json(Map.of("name", "😀".repeat(200), "description", "d"))).status()).isEqualTo(201);
+    }
+
+    @Test
+    void namesAreTrimmed() {
+        JsonNode created = api.createProduct("  Spaced  ", "d");
+        assertThat(created.path("name").asText()).isEqualTo("Spaced");
+    }
+
+    @ParameterizedTest
+    @CsvSource({"text/plain,POST", "application/xml,POST", "'application/json; charset=iso-8859-1',POST", "text/plain,PUT"})
+    void wrongContentTypeIs415(String contentType, String method) {
+        String path = method.equals("POST") ? "/products" : "/products/" + id(api.createProduct("Typed", "d"));
+        Api.Response response = api.send(method, path, "{\"name\": \"a\", \"description\": \"b\"}", "Content-Type", contentType);
+        assertProblem(response, 415, "Content-Type");
+    }
+
+    @Test
+    void missingContentTypeIs415() {
+        assertProblem(api.send("POST", "/products", "{\"name\": \"a\", \"description\": \"b\"}"), 415);
+    }
+
+    @Test
+    void jsonWithUtf8CharsetIsAccepted() {
+        Api.Response response = api.send("POST", "/products", "{\"name\": \"a\", \"description\": \"b\"}",
+                                          "Content-Type", "application/json; charset=UTF-8");
+        assertThat(response.status()).isEqualTo(201);
+    }
+
+    @Test
+    void aBodyWithThousandsOfUnknownFieldsGetsASmallAnswer() {
+        StringBuilder body = new StringBuilder("{");
+        for (int i = 0; i < 6000; i++) {
+            body.append("\"f").append(i).append("\":1,");
+        }
+        body.append("\"name\":\"n\",\"description\":\"d\"}");
+
+        Api.Response response = api.create(body.toString());
+
+        JsonNode problem = assertProblem(response, 400);
+        assertThat(response.body().length()).isLessThan(1024);
+        assertThat(problem.get("detail").asText()).isEqualTo("body: has more than 6 fields; a product has name and description only");
+    }
+
+    @Test
+    void namesWithInvisibleFormatOrSeparatorCharactersAreRefused() {
+        for (String name : List.of("pay\u202Epal", "zero\u200Bwidth", "line\u2028sep", "para\u2029sep", "bom\uFEFF")) {
+            JsonNode problem = assertProblem(api.create(Api.json(Map.of("name", name, "description", "d"))), 400);
+            assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("name");
+            assertThat(problem.get("errors").get(0).get("message").asText()).startsWith("must not contain format or separator");
+        }
+    }
+
+    @Test
+    void descriptionsKeepTabsAndNewlinesButNoOtherControlCharacters() {
+        assertThat(api.create(Api.json(Map.of("name", "tabs", "description", "a\tb\nc"))).status()).isEqualTo(201);
+        for (String description : List.of("bell\u0007", "escape\u001B[31m", "carriage\rreturn", "c1\u0085")) {
+            JsonNode problem = assertProblem(api.create(Api.json(Map.of("name", "n", "description", description))), 400);
+            assertThat(problem.get("errors").get(0).get("message").asText())
+                    .isEqualTo("must not contain control characters other than tab and newline");
+        }
+    }
+
+    private static String id(JsonNode product) {
+        return product.path("id").asText();
     }
 }

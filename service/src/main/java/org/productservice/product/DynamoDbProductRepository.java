@@ -33,9 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
-import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
 /**
@@ -49,7 +47,6 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 public final class DynamoDbProductRepository implements ProductRepository {
     /** Read-then-write rounds of a change without If-Match before it gives up on a product that keeps changing. */
     static final int UNCONDITIONAL_ROUNDS = 32;
-    private static final AttributeValue ONE = AttributeValue.fromN("1");
     private static final Expression ID_IS_NEW = Expression.builder()
             .expression("attribute_not_exists(#id)")
             .putExpressionName("#id", Tables.ID)
@@ -125,42 +122,13 @@ public final class DynamoDbProductRepository implements ProductRepository {
 
     /** Changes the product if it is at the expected version. */
     private Product updateVersion(String id, ProductChanges changes, long expectedVersion, Instant now) {
-        Map<String, String> names = new HashMap<>();
-        Map<String, AttributeValue> values = new HashMap<>();
-        StringBuilder set = new StringBuilder("SET #updated = :updated, #version = if_not_exists(#version, :one) + :one");
-        names.put("#updated", Tables.UPDATED_AT);
-        names.put("#version", Tables.VERSION);
-        values.put(":updated", AttributeValue.fromN(ProductItem.toEpochSeconds(now).toPlainString()));
-        values.put(":one", ONE);
-        changes.name().ifPresent(name -> {
-            set.append(", #name = :name");
-            names.put("#name", Tables.NAME);
-            values.put(":name", AttributeValue.fromS(name));
-        });
-        changes.description().ifPresent(description -> {
-            set.append(", #description = :description");
-            names.put("#description", Tables.DESCRIPTION);
-            values.put(":description", AttributeValue.fromS(description));
-        });
-        String entry = RecentWrites.newEntry(changes);
-        RecentWrites.add(set, names, values, entry);
-        String condition = condition(OptionalLong.of(expectedVersion), names, values);
+        ProductUpdate update = new ProductUpdate(changes, expectedVersion, now);
         WriteAttempts attempts = new WriteAttempts();
         try {
-            UpdateItemResponse response = client.updateItem(attempts.attachTo(
-                    UpdateItemRequest.builder()
-                            .tableName(tableName)
-                            .key(key(id))
-                            .updateExpression(set.toString())
-                            .conditionExpression(condition)
-                            .expressionAttributeNames(names)
-                            .expressionAttributeValues(values)
-                            .returnValues(ReturnValue.ALL_NEW)
-                            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                            .build()));
+            UpdateItemResponse response = client.updateItem(attempts.attachTo(update.request(tableName, key(id))));
             return toProduct(response.attributes());
         } catch (ConditionalCheckFailedException e) {
-            return settleUpdate(id, changes, expectedVersion, now, entry, attempts, e);
+            return settleUpdate(id, update, expectedVersion, attempts, e);
         } catch (SdkException e) {
             throw unknownIfSent(id, attempts, e);
         }
@@ -172,14 +140,16 @@ public final class DynamoDbProductRepository implements ProductRepository {
      * the failure is a true 404 or 412 only when no earlier attempt can have applied, or when the
      * item proves that it did not; otherwise the outcome is unknown.
      */
-    private Product settleUpdate(String id, ProductChanges changes, long expectedVersion, Instant now, String entry,
-                                 WriteAttempts attempts, ConditionalCheckFailedException failure) {
+    private Product settleUpdate(String id, ProductUpdate update, long expectedVersion, WriteAttempts attempts,
+                                 ConditionalCheckFailedException failure) {
         boolean earlier = attempts.earlierMayHaveApplied();
         Optional<Map<String, AttributeValue>> item = current(id, failure, earlier);
         if (item.isPresent()) {
-            int position = RecentWrites.position(item.get(), entry);
+            int position = update.position(item.get());
             if (position >= 0) {
-                return ownWrite(id, item.get(), position, changes, expectedVersion, now);
+                return toProduct(update.written(item.get(), position).orElseThrow(() -> new WriteOutcomeUnknownException(
+                        id, "it was applied, but later changes replaced the fields it left as they were, so the product "
+                                + "as this change left it is no longer known", null)));
             }
         }
         if (!earlier) {
@@ -198,30 +168,11 @@ public final class DynamoDbProductRepository implements ProductRepository {
         throw new WriteOutcomeUnknownException(id, "the product has changed too often since to tell", null);
     }
 
-    /**
-     * What the change at a position of the item's recent writes wrote: its fields, its timestamp
-     * and its version. A field it did not set is the item's if no later change set it.
-     */
-    private Product ownWrite(String id, Map<String, AttributeValue> item, int position, ProductChanges changes,
-                             long expectedVersion, Instant now) {
-        Product current = toProduct(item);
-        if (position == 0) {
-            return current;
-        }
-        if ((changes.name().isEmpty() && RecentWrites.changedSince(item, position, 'n'))
-                || (changes.description().isEmpty() && RecentWrites.changedSince(item, position, 'd'))) {
-            throw new WriteOutcomeUnknownException(id, "it was applied, but later changes replaced the fields it left as they "
-                    + "were, so the product as this change left it is no longer known", null);
-        }
-        return new Product(id, changes.name().orElse(current.name()), changes.description().orElse(current.description()),
-                           current.createdAt(), now, expectedVersion + 1);
-    }
-
     @Override
     public void delete(String id, OptionalLong expectedVersion) {
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
-        String condition = condition(expectedVersion, names, values);
+        String condition = ProductUpdate.versionCondition(expectedVersion, names, values);
         WriteAttempts attempts = new WriteAttempts();
         try {
             client.deleteItem(attempts.attachTo(
@@ -287,21 +238,6 @@ public final class DynamoDbProductRepository implements ProductRepository {
             }
         }
         return new ProductPage(items, false);
-    }
-
-    private static String condition(OptionalLong expectedVersion,
-                                    Map<String, String> names,
-                                    Map<String, AttributeValue> values) {
-        names.put("#id", Tables.ID);
-        if (expectedVersion.isEmpty()) {
-            return "attribute_exists(#id)";
-        }
-        long expected = expectedVersion.getAsLong();
-        names.put("#version", Tables.VERSION);
-        values.put(":expected", AttributeValue.fromN(Long.toString(expected)));
-        // Items written by the FastAPI service have no version attribute and count as version 1.
-        String legacy = expected == 1 ? " OR attribute_not_exists(#version)" : "";
-        return "attribute_exists(#id) AND (#version = :expected" + legacy + ")";
     }
 
     /** A failed condition means either "gone" or "changed"; the item tells which. */

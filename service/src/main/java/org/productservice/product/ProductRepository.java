@@ -1,7 +1,10 @@
 package org.productservice.product;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -78,12 +81,25 @@ public interface ProductRepository {
     ProductPage findAll(Optional<PageKey> after, int limit);
 
     /**
-     * Fields to change; an empty field stays as it is.
+     * Fields to change; a field not in the map stays as it is.
      *
-     * @param name        new name
-     * @param description new description
+     * @param values the new value of each field to change, only writable fields ({@link ProductField#WRITABLE})
      */
-    record ProductChanges(Optional<String> name, Optional<String> description) {
+    record ProductChanges(Map<ProductField, String> values) {
+        /** Checks that only writable fields change, and copies the map. */
+        public ProductChanges {
+            if (!ProductField.WRITABLE.containsAll(values.keySet())) {
+                throw new IllegalArgumentException("only writable fields change, not " + values.keySet());
+            }
+            EnumMap<ProductField, String> copy = new EnumMap<>(ProductField.class);
+            copy.putAll(values);
+            values = Collections.unmodifiableMap(copy);
+        }
+
+        /** @return whether the change changes nothing */
+        boolean isEmpty() {
+            return values.isEmpty();
+        }
     }
 
     /**

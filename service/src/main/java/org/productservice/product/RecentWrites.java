@@ -16,7 +16,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * changes have already replaced it.
  *
  * <p>Every change draws a token (64 random bits) and its entry, the token and the fields it set
- * ({@code "Qm9v3kX1aZc.nd"}: name and description), goes into {@code write_0} while the older
+ * ({@code "Qm9v3kX1aZc.nd"}: name and description, by their {@link TextRule#writeCode}),
+ * goes into {@code write_0} while the older
  * entries move up one attribute ({@code write_0} to {@code write_1} ...) and the oldest drops out;
  * all in the same UpdateItem that increments the version. So the entry in {@code write_i} is
  * that of the change that made version {@code current - i}, and the item stays bounded: four short
@@ -65,7 +66,9 @@ final class RecentWrites {
      */
     static String newEntry(ProductChanges changes) {
         byte[] token = ByteBuffer.allocate(Long.BYTES).putLong(ThreadLocalRandom.current().nextLong()).array();
-        return TOKENS.encodeToString(token) + "." + (changes.name().isPresent() ? "n" : "") + (changes.description().isPresent() ? "d" : "");
+        StringBuilder entry = new StringBuilder(TOKENS.encodeToString(token)).append('.');
+        changes.values().keySet().forEach(field -> entry.append(field.rule().orElseThrow().writeCode()));
+        return entry.toString();
     }
 
     /**
@@ -107,15 +110,16 @@ final class RecentWrites {
      *
      * @param item     the item's attributes
      * @param position a position found by {@link #position}
-     * @param field    {@code 'n'} for the name, {@code 'd'} for the description
+     * @param field    a writable field
      * @return false only if every later change is known and none set the field
      */
-    static boolean changedSince(Map<String, AttributeValue> item, int position, char field) {
+    static boolean changedSince(Map<String, AttributeValue> item, int position, ProductField field) {
+        char code = field.rule().orElseThrow().writeCode();
         for (int i = 0; i < position; i++) {
             AttributeValue value = item.get(ATTRIBUTES[i]);
             String entry = value == null ? null : value.s();
             int dot = entry == null ? -1 : entry.indexOf('.');
-            if (dot < 0 || entry.indexOf(field, dot) >= 0) {
+            if (dot < 0 || entry.indexOf(code, dot) >= 0) {
                 return true;
             }
         }
