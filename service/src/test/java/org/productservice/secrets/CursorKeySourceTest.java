@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.productservice.testing.TestConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -152,15 +154,14 @@ class CursorKeySourceTest {
 
     @Test
     void settingsAreReadFromConfigAndTheArnIsChecked() {
-        var config = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(Map.of(
-                "api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S")));
+        var config = TestConfig.production(Map.of("api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S"));
         CursorKeySettings settings = CursorKeySettings.create(config).orElseThrow();
         assertThat(settings).isEqualTo(new CursorKeySettings(ARN, Optional.empty(), Duration.ofSeconds(5),
                                                              Duration.ofSeconds(1), Duration.ofSeconds(10)));
         assertThat(settings.region()).isEqualTo("eu-west-1");
         assertThat(settings.name()).isEqualTo(NAME);
-        assertThat(CursorKeySettings.create(io.helidon.config.Config.empty())).isEmpty();
-        assertThatThrownBy(() -> CursorKeySettings.create(io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(
-                Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x"))))).hasMessageContaining("api.cursor.arn");
+        assertThat(CursorKeySettings.create(TestConfig.production(Map.of()))).isEmpty();
+        assertThatThrownBy(() -> CursorKeySettings.create(TestConfig.production(
+                Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x")))).hasMessageContaining("api.cursor.arn");
     }
 }

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 import org.junit.jupiter.api.Test;
+
+import org.productservice.testing.TestConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -90,10 +91,6 @@ class TracingSettingsTest {
     }
 
     private static Config config(Map<String, String> values) {
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(values))
-                .build();
+        return TestConfig.production(values);
     }
 }
