@@ -56,10 +56,10 @@ public final class ConfigKeys {
      * A text key that must be set.
      *
      * @param node the key's node
-     * @return its value, stripped
+     * @return its value
      */
     public static String string(Config node) {
-        return required(node, "a text", String.class).strip();
+        return required(node, "a text", String.class);
     }
 
     /**
@@ -130,22 +130,22 @@ public final class ConfigKeys {
      * An optional text key (no default): empty when unset or blank.
      *
      * @param node the key's node
-     * @return its value, stripped
+     * @return its value as given (a key or secret is used byte for byte)
      */
     public static Optional<String> optional(Config node) {
-        return node.asString().asOptional().map(String::strip).filter(value -> !value.isEmpty());
+        return node.asString().asOptional().filter(value -> !value.isBlank());
     }
 
     /**
      * An optional key of another type (no default): empty when unset or blank.
      *
      * @param node  the key's node
-     * @param parse reads the text; its IllegalArgumentException names the problem
+     * @param parse reads the text, stripped; its IllegalArgumentException names the problem
      * @param <T>   the value's type
      * @return its value
      */
     public static <T> Optional<T> optional(Config node, Function<String, T> parse) {
-        return optional(node).map(text -> {
+        return optional(node).map(String::strip).map(text -> {
             try {
                 return parse.apply(text);
             } catch (IllegalArgumentException e) {

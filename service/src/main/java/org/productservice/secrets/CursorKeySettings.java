@@ -45,7 +45,7 @@ public record CursorKeySettings(String arn, Optional<URI> endpoint, Duration tim
      */
     public static Optional<CursorKeySettings> create(Config root) {
         Config secretsManager = root.get("secretsmanager");
-        return optional(root.get("api.cursor.arn"))
+        return optional(root.get("api.cursor.arn")).map(String::strip)
                 .map(arn -> new CursorKeySettings(arn,
                                                   optional(secretsManager.get("endpoint"), URI::create),
                                                   duration(secretsManager.get("timeout")),

@@ -1,7 +1,6 @@
 package org.productservice.secrets;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -39,8 +38,19 @@ class CursorKeySourceTest {
     }
 
     private static CursorKeySettings settings(FakeSecretsManager fake) {
-        return new CursorKeySettings(ARN, Optional.of(URI.create(fake.endpoint())), Duration.ofSeconds(2),
-                                     Duration.ofMillis(50), Duration.ofMillis(200));
+        return settings(fake.endpoint());
+    }
+
+    /**
+     * Short retry waits, and the production call bound (application.yaml): the first call also
+     * starts the SDK, which took over 2 s on a loaded machine.
+     */
+    private static CursorKeySettings settings(String endpoint) {
+        return CursorKeySettings.create(TestConfig.production(Map.of("api.cursor.arn", ARN,
+                                                                     "secretsmanager.endpoint", endpoint,
+                                                                     "secretsmanager.retry.first", "PT0.05S",
+                                                                     "secretsmanager.retry.max", "PT0.2S")))
+                .orElseThrow();
     }
 
     @Test
@@ -121,8 +131,7 @@ class CursorKeySourceTest {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = socket.getLocalPort();
         }
-        CursorKeySettings nowhere = new CursorKeySettings(ARN, Optional.of(URI.create("http://127.0.0.1:" + closed)),
-                                                          Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200));
+        CursorKeySettings nowhere = settings("http://127.0.0.1:" + closed);
         try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(nowhere), nowhere)) {
             HealthCheckResponse down = answered(source);
             assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
