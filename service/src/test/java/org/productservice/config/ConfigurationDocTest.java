@@ -1,10 +1,12 @@
 package org.productservice.config;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -107,6 +110,24 @@ class ConfigurationDocTest {
         assertThat(dynamoDb.productTable()).isEqualTo(Tables.PRODUCTS.defaultName());
         assertThat(dynamoDb.nameIndex()).isEqualTo(Tables.PRODUCT_NAME_INDEX.name());
         assertThat(dynamoDb.idempotencyTable()).isEqualTo(Tables.IDEMPOTENCY.defaultName());
+    }
+
+    @Test
+    void theRealEnvironmentSourceMapsEveryDocumentedVariableOntoItsKey() throws Exception {
+        Map<String, Row> rows = rows();
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+                                                       "-cp", System.getProperty("java.class.path"),
+                                                       "-Dconfig.profile=local",
+                                                       ConfigAsMainReadsIt.class.getName()));
+        command.addAll(rows.keySet());
+        ProcessBuilder child = new ProcessBuilder(command).redirectErrorStream(true);
+        rows.values().forEach(row -> child.environment().put(row.variable(), "env-" + row.variable()));
+        Process process = child.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).as(output).isZero();
+        rows.forEach((key, row) -> assertThat(output.lines()).as(output).contains(key + "=env-" + row.variable()));
     }
 
     @Test
