@@ -165,8 +165,12 @@ class CursorKeySourceTest {
     void settingsAreReadFromConfigAndTheArnIsChecked() {
         var config = TestConfig.production(Map.of("api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S"));
         CursorKeySettings settings = CursorKeySettings.create(config).orElseThrow();
-        assertThat(settings).isEqualTo(new CursorKeySettings(ARN, Optional.empty(), Duration.ofSeconds(5),
-                                                             Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        assertThat(settings)
+                .returns(ARN, CursorKeySettings::arn)
+                .returns(Optional.empty(), CursorKeySettings::endpoint)
+                .returns(Duration.ofSeconds(5), CursorKeySettings::timeout)
+                .returns(Duration.ofSeconds(1), CursorKeySettings::retryFirst)
+                .returns(Duration.ofSeconds(10), CursorKeySettings::retryMax);
         assertThat(settings.region()).isEqualTo("eu-west-1");
         assertThat(settings.name()).isEqualTo(NAME);
         assertThat(CursorKeySettings.create(TestConfig.production(Map.of()))).isEmpty();
