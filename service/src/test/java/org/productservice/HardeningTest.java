@@ -8,14 +8,12 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-import io.helidon.webserver.WebServer;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -27,23 +25,20 @@ import static org.productservice.testing.Problems.assertProblem;
  * through paths, products kept by caches or sniffed by browsers, the docs framed by other sites.
  */
 class HardeningTest {
-    private static WebServer server;
+    private static RunningService server;
     private static Api api;
     private static Api admin;
 
     @BeforeAll
     static void start() {
-        server = WebServer.builder()
-                .update(b -> Main.configure(b, TestEngine.get().config(Map.of())))
-                .build()
-                .start();
-        api = new Api(server.port());
-        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        server = RunningService.start(Map.of());
+        api = server.api();
+        admin = server.admin();
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
+        server.close();
     }
 
     @Test

@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.Map;
 
-import io.helidon.webserver.WebServer;
 
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -19,10 +18,9 @@ class HealthAndMetricsTest {
 
     @Test
     void healthIsUpWithTheEngineAndReadinessNamesTheTables() {
-        WebServer server = start(TestEngine.get().endpoint());
-        try {
-            Api api = new Api(server.port());
-            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        try (RunningService server = RunningService.start(Map.of())) {
+            Api api = server.api();
+            Api admin = server.admin();
             Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(200);
             JsonNode check = ready.json().path("checks").get(0);
@@ -32,8 +30,6 @@ class HealthAndMetricsTest {
                     .allSatisfy(table -> assertThat(table.getValue().asText()).isEqualTo("ACTIVE"));
             assertThat(admin.get("/observe/health/live").status()).isEqualTo(200);
             assertThat(admin.get("/observe/health/started").status()).isEqualTo(200);
-        } finally {
-            server.stop();
         }
     }
 
@@ -43,10 +39,9 @@ class HealthAndMetricsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        WebServer server = start("http://127.0.0.1:" + closedPort);
-        try {
-            Api api = new Api(server.port());
-            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        try (RunningService server = RunningService.start("http://127.0.0.1:" + closedPort, Map.of())) {
+            Api api = server.api();
+            Api admin = server.admin();
             Api.Response ready = admin.get("/observe/health/ready");
             assertThat(ready.status()).isEqualTo(503);
             assertThat(ready.json().path("status").asText()).isEqualTo("DOWN");
@@ -55,17 +50,14 @@ class HealthAndMetricsTest {
             assertThat(live.status()).isEqualTo(200);
             assertThat(live.json().path("status").asText()).isEqualTo("UP");
             assertThat(admin.get("/observe/health/started").status()).as("tables not created yet").isEqualTo(503);
-        } finally {
-            server.stop();
         }
     }
 
     @Test
     void metricsCountRequestsByRouteTemplateNotById() {
-        WebServer server = start(TestEngine.get().endpoint());
-        try {
-            Api api = new Api(server.port());
-            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        try (RunningService server = RunningService.start(Map.of())) {
+            Api api = server.api();
+            Api admin = server.admin();
             String id = api.createProduct("metered", "thing").path("id").asText();
             api.get("/products/" + id);
             Api.Response metrics = admin.get("/observe/metrics", "Accept", "text/plain");
@@ -75,17 +67,14 @@ class HealthAndMetricsTest {
                     .contains("http_server_requests_seconds_count{method=\"POST\",route=\"/products\"")
                     .doesNotContain(id)
                     .contains("jvm_memory_used_bytes").contains("process_resident_memory_bytes");
-        } finally {
-            server.stop();
         }
     }
 
     @Test
     void garbageCollectionsAreTimedByCollectorActionAndCause() {
-        WebServer server = start(TestEngine.get().endpoint());
-        try {
-            Api api = new Api(server.port());
-            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        try (RunningService server = RunningService.start(Map.of())) {
+            Api api = server.api();
+            Api admin = server.admin();
             System.gc();
             // GC notifications arrive on the JVM's notification thread, shortly after the collection.
             String metrics = "";
@@ -94,16 +83,7 @@ class HealthAndMetricsTest {
                 sleep(50);
             }
             assertThat(metrics).containsPattern("jvm_gc_pause_seconds_count\\{[^}]*cause=\"System\\.gc\\(\\)\"[^}]*} [1-9]");
-        } finally {
-            server.stop();
         }
-    }
-
-    private static WebServer start(String endpoint) {
-        return WebServer.builder()
-                .update(builder -> Main.configure(builder, TestEngine.config(endpoint, Map.of())))
-                .build()
-                .start();
     }
 
     private static void sleep(long millis) {

@@ -15,14 +15,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import io.helidon.webserver.WebServer;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
 import org.productservice.testing.ApiContract;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,21 +30,18 @@ import static org.productservice.testing.Problems.assertProblem;
 
 /** The server's explicit limits: body size, header size, concurrency. */
 class LimitsTest {
-    private static WebServer server;
+    private static RunningService server;
     private static Api api;
 
     @BeforeAll
     static void start() {
-        server = WebServer.builder()
-                .update(b -> Main.configure(b, TestEngine.get().config(Map.of("limits.body", "1024", "limits.headers", "2048"))))
-                .build()
-                .start();
-        api = new Api(server.port());
+        server = RunningService.start(Map.of("limits.body", "1024", "limits.headers", "2048"));
+        api = server.api();
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
+        server.close();
     }
 
     @Test
@@ -108,16 +103,13 @@ class LimitsTest {
                     }
                 }
             });
-            WebServer limited = WebServer.builder()
-                    .update(b -> Main.configure(b, TestEngine.config("http://127.0.0.1:" + blackHole.getLocalPort(),
-                                                                     Map.of("limits.concurrency", "2",
-                                                                            "limits.queue", "0",
-                                                                            "dynamodb.timeout.call", "PT2S",
-                                                                            "dynamodb.timeout.attempt", "PT2S"))))
-                    .build()
-                    .start();
+            RunningService limited = RunningService.start("http://127.0.0.1:" + blackHole.getLocalPort(),
+                                                          Map.of("limits.concurrency", "2",
+                                                                 "limits.queue", "0",
+                                                                 "dynamodb.timeout.call", "PT2S",
+                                                                 "dynamodb.timeout.attempt", "PT2S"));
             try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
-                Api limitedApi = new Api(limited.port());
+                Api limitedApi = limited.api();
                 List<Future<Api.Response>> slow = new ArrayList<>();
                 for (int i = 0; i < 2; i++) {
                     slow.add(executor.submit(() -> limitedApi.get("/products/3f2b7c1e-8a4d-4f6b-9c2e-1d5a7b9e0f12")));
@@ -136,7 +128,7 @@ class LimitsTest {
                     assertThat(timedOut.json().path("detail").asText()).contains("timeout");
                 }
             } finally {
-                limited.stop();
+                limited.close();
                 blackHole.close();
                 acceptor.join(1000);
                 for (Socket socket : accepted) {

@@ -6,12 +6,12 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
-import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
+import org.productservice.testing.TestConfig;
 import org.productservice.testing.TestEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,11 +26,7 @@ class SecretsAndKeyRotationTest {
         Map<String, String> all = new HashMap<>(values);
         all.put("dynamodb.endpoint", TestEngine.get().endpoint());
         all.put("dynamodb.region", "us-east-1");
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(all), ConfigSources.classpath("application.yaml"))
-                .build();
+        return TestConfig.production(all);
     }
 
     @Test
@@ -77,37 +73,36 @@ class SecretsAndKeyRotationTest {
         String newKey = "new-cursor-key-" + suffix;
 
         String cursor;
-        WebServer before = start(tables, Map.of("api.cursor.secret", oldKey));
+        RunningService before = start(tables, Map.of("api.cursor.secret", oldKey));
         try {
             Api api = new Api(before.port());
             api.createProduct("one", "d");
             api.createProduct("two", "d");
             cursor = api.get("/products?limit=1").json().get("next_cursor").asText();
         } finally {
-            before.stop();
+            before.close();
         }
 
-        WebServer rotated = start(tables, Map.of("api.cursor.secret", newKey, "api.cursor.previous", oldKey));
+        RunningService rotated = start(tables, Map.of("api.cursor.secret", newKey, "api.cursor.previous", oldKey));
         try {
             Api.Response page = new Api(rotated.port()).get("/products?limit=1&cursor=" + cursor);
             assertThat(page.status()).as(page.body()).isEqualTo(200);
             assertThat(page.json().get("items")).hasSize(1);
         } finally {
-            rotated.stop();
+            rotated.close();
         }
 
-        WebServer afterRotation = start(tables, Map.of("api.cursor.secret", newKey));
+        RunningService afterRotation = start(tables, Map.of("api.cursor.secret", newKey));
         try {
             assertProblem(new Api(afterRotation.port()).get("/products?limit=1&cursor=" + cursor), 400);
         } finally {
-            afterRotation.stop();
+            afterRotation.close();
         }
     }
 
-    private static WebServer start(Map<String, String> tables, Map<String, String> keys) {
+    private static RunningService start(Map<String, String> tables, Map<String, String> keys) {
         Map<String, String> values = new HashMap<>(tables);
         values.putAll(keys);
-        Config config = TestEngine.get().config(values);
-        return WebServer.builder().update(b -> Main.configure(b, config)).build().start();
+        return RunningService.start(values);
     }
 }

@@ -11,14 +11,19 @@ import java.util.Set;
 
 import io.helidon.config.Config;
 
+import static org.productservice.config.ConfigKeys.duration;
+import static org.productservice.config.ConfigKeys.integer;
+import static org.productservice.config.ConfigKeys.optional;
+import static org.productservice.config.ConfigKeys.string;
+
 /**
  * Settings of bearer-token authentication, from the {@code auth} config node (environment:
  * {@code AUTH_MODE}, {@code AUTH_ISSUER}, {@code AUTH_JWKS}, {@code AUTH_AUDIENCE},
  * {@code AUTH_CLAIMS_AUDIENCE}, {@code AUTH_CLAIMS_PRINCIPAL}, {@code AUTH_ALGORITHMS},
  * {@code AUTH_SCOPES_READ}, {@code AUTH_SCOPES_WRITE}, {@code AUTH_SKEW}, {@code AUTH_KEYS_REFRESH},
  * {@code AUTH_KEYS_BURST}, {@code AUTH_KEYS_TTL}, {@code AUTH_KEYS_TIMEOUT}, {@code AUTH_KEYS_WAIT},
- * {@code AUTH_CACHE_TOKENS}). Defaults live in {@code application.yaml}; the ones here only serve
- * a config without it.
+ * {@code AUTH_CACHE_TOKENS}). Defaults live in {@code application.yaml} only; {@code issuer},
+ * {@code audience}, {@code jwks} and {@code algorithms} have none.
  *
  * @param mode           {@code jwt} (every /products call needs a token) or {@code none}
  * @param issuer         the {@code iss} tokens must carry
@@ -98,32 +103,32 @@ public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, Set<Str
      * Reads the settings.
      *
      * @param auth the {@code auth} config node
-     * @return settings, with defaults for missing keys
+     * @return settings
+     * @throws IllegalArgumentException naming the key and its variable, when one is missing or invalid
      */
     public static AuthSettings create(Config auth) {
-        String modeName = auth.get("mode").asString().orElse("jwt");
+        String modeName = string(auth.get("mode"));
         Mode mode = switch (modeName.toLowerCase(Locale.ROOT)) {
             case "jwt" -> Mode.JWT;
             case "none" -> Mode.NONE;
             default -> throw new IllegalArgumentException("auth.mode (AUTH_MODE) must be jwt or none, not " + modeName);
         };
-        Optional<URI> jwks = auth.get("jwks").asString().filter(value -> !value.isBlank()).map(URI::create);
         return new AuthSettings(mode,
-                                auth.get("issuer").asString().orElse(null),
-                                jwks,
+                                optional(auth.get("issuer")).orElse(null),
+                                optional(auth.get("jwks"), URI::create),
                                 list(auth.get("audience")),
-                                auth.get("claims.audience").asString().orElse("aud"),
-                                auth.get("claims.principal").asString().orElse("sub"),
+                                string(auth.get("claims.audience")),
+                                string(auth.get("claims.principal")),
                                 list(auth.get("algorithms")),
-                                auth.get("scopes.read").asString().orElse("products.read"),
-                                auth.get("scopes.write").asString().orElse("products.write"),
-                                auth.get("skew").as(Duration.class).orElse(Duration.ofSeconds(60)),
-                                auth.get("keys.refresh").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                                auth.get("keys.burst").asInt().orElse(3),
-                                auth.get("keys.ttl").as(Duration.class).orElse(Duration.ofMinutes(10)),
-                                auth.get("keys.timeout").as(Duration.class).orElse(Duration.ofSeconds(2)),
-                                auth.get("keys.wait").as(Duration.class).orElse(Duration.ofMillis(500)),
-                                auth.get("cache.tokens").asInt().orElse(10_000));
+                                string(auth.get("scopes.read")),
+                                string(auth.get("scopes.write")),
+                                duration(auth.get("skew")),
+                                duration(auth.get("keys.refresh")),
+                                integer(auth.get("keys.burst")),
+                                duration(auth.get("keys.ttl")),
+                                duration(auth.get("keys.timeout")),
+                                duration(auth.get("keys.wait")),
+                                integer(auth.get("cache.tokens")));
     }
 
     /** A YAML list, or one comma-separated value (the only way an environment variable can hold a list). */

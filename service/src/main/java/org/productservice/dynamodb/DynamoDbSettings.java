@@ -6,12 +6,17 @@ import java.util.Optional;
 
 import io.helidon.config.Config;
 
-import org.productservice.schema.Tables;
+import static org.productservice.config.ConfigKeys.bool;
+import static org.productservice.config.ConfigKeys.duration;
+import static org.productservice.config.ConfigKeys.integer;
+import static org.productservice.config.ConfigKeys.optional;
+import static org.productservice.config.ConfigKeys.string;
 
 /**
  * Everything configurable about DynamoDB, read from the {@code dynamodb} config node. Each key
  * can be overridden by an environment variable: {@code dynamodb.timeout.call} is
- * {@code DYNAMODB_TIMEOUT_CALL}.
+ * {@code DYNAMODB_TIMEOUT_CALL}. Defaults live in {@code application.yaml} only; {@code region},
+ * {@code endpoint} and {@code connections} have none.
  *
  * @param region              AWS region; empty means the SDK's default region chain
  * @param endpoint            endpoint override (local engine); empty means AWS
@@ -46,23 +51,24 @@ public record DynamoDbSettings(Optional<String> region,
      *
      * @param dynamodb           the {@code dynamodb} config node
      * @param defaultConnections pool size when {@code dynamodb.connections} is not set
-     * @return the settings, with defaults for missing keys
+     * @return the settings
+     * @throws IllegalArgumentException naming the key and its variable, when one is missing or invalid
      */
     public static DynamoDbSettings create(Config dynamodb, int defaultConnections) {
         DynamoDbSettings settings = new DynamoDbSettings(
-                dynamodb.get("region").asString().asOptional().filter(s -> !s.isBlank()),
-                dynamodb.get("endpoint").asString().asOptional().filter(s -> !s.isBlank()).map(URI::create),
-                dynamodb.get("autocreate").asBoolean().orElse(false),
-                dynamodb.get("table.products").asString().orElse(Tables.PRODUCTS.defaultName()),
-                dynamodb.get("table.index").asString().orElse(Tables.PRODUCT_NAME_INDEX.name()),
-                dynamodb.get("table.idempotency").asString().orElse(Tables.IDEMPOTENCY.defaultName()),
-                dynamodb.get("timeout.connect").as(Duration.class).orElse(Duration.ofSeconds(1)),
-                dynamodb.get("timeout.socket").as(Duration.class).orElse(Duration.ofSeconds(2)),
-                dynamodb.get("timeout.attempt").as(Duration.class).orElse(Duration.ofMillis(1500)),
-                dynamodb.get("timeout.call").as(Duration.class).orElse(Duration.ofSeconds(3)),
-                dynamodb.get("retry.attempts").asInt().orElse(3),
-                dynamodb.get("connections").asInt().orElse(defaultConnections),
-                dynamodb.get("timeout.health").as(Duration.class).orElse(Duration.ofSeconds(1)));
+                optional(dynamodb.get("region")),
+                optional(dynamodb.get("endpoint"), URI::create),
+                bool(dynamodb.get("autocreate")),
+                string(dynamodb.get("table.products")),
+                string(dynamodb.get("table.index")),
+                string(dynamodb.get("table.idempotency")),
+                duration(dynamodb.get("timeout.connect")),
+                duration(dynamodb.get("timeout.socket")),
+                duration(dynamodb.get("timeout.attempt")),
+                duration(dynamodb.get("timeout.call")),
+                integer(dynamodb.get("retry.attempts")),
+                optional(dynamodb.get("connections"), Integer::parseInt).orElse(defaultConnections),
+                duration(dynamodb.get("timeout.health")));
         settings.validate();
         return settings;
     }

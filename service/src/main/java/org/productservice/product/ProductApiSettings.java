@@ -5,10 +5,15 @@ import java.util.Optional;
 
 import io.helidon.config.Config;
 
+import static org.productservice.config.ConfigKeys.duration;
+import static org.productservice.config.ConfigKeys.integer;
+import static org.productservice.config.ConfigKeys.optional;
+
 /**
  * Limits and settings of the Product API, from the {@code api} config node (environment:
  * {@code API_PAGE_LIMIT}, {@code API_PAGE_MAX}, {@code API_CURSOR_SECRET}, {@code API_CURSOR_ARN},
- * {@code API_CURSOR_PREVIOUS}, {@code API_IDEMPOTENCY_TTL}).
+ * {@code API_CURSOR_PREVIOUS}, {@code API_IDEMPOTENCY_TTL}). Defaults live in {@code application.yaml}
+ * only; the cursor keys have none.
  *
  * @param defaultPageSize page size when the client gives no {@code limit}
  * @param maxPageSize     largest {@code limit} accepted
@@ -57,18 +62,15 @@ public record ProductApiSettings(int defaultPageSize, int maxPageSize, Optional<
      * Reads the settings.
      *
      * @param api the {@code api} config node
-     * @return the settings, with defaults for missing keys
+     * @return the settings
+     * @throws IllegalArgumentException naming the key and its variable, when one is missing or invalid
      */
     public static ProductApiSettings create(Config api) {
-        return new ProductApiSettings(api.get("page.limit").asInt().orElse(20),
-                                      api.get("page.max").asInt().orElse(100),
-                                      nonBlank(api.get("cursor.secret")),
-                                      nonBlank(api.get("cursor.arn")),
-                                      nonBlank(api.get("cursor.previous")),
-                                      api.get("idempotency.ttl").as(Duration.class).orElse(Duration.ofHours(24)));
-    }
-
-    private static Optional<String> nonBlank(Config value) {
-        return value.asString().asOptional().filter(text -> !text.isBlank());
+        return new ProductApiSettings(integer(api.get("page.limit")),
+                                      integer(api.get("page.max")),
+                                      optional(api.get("cursor.secret")),
+                                      optional(api.get("cursor.arn")),
+                                      optional(api.get("cursor.previous")),
+                                      duration(api.get("idempotency.ttl")));
     }
 }

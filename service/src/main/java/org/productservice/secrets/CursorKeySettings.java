@@ -8,9 +8,12 @@ import java.util.regex.Pattern;
 
 import io.helidon.config.Config;
 
+import static org.productservice.config.ConfigKeys.duration;
+import static org.productservice.config.ConfigKeys.optional;
+
 /**
  * Where the cursor signing key comes from when it is kept in AWS Secrets Manager, read from
- * configuration in one place.
+ * configuration in one place (defaults: {@code application.yaml}).
  *
  * @param arn        {@code api.cursor.arn}: the secret's ARN; its region is the one the client calls
  * @param endpoint   {@code secretsmanager.endpoint}: an endpoint override (an emulator, a test); empty: AWS
@@ -41,13 +44,13 @@ public record CursorKeySettings(String arn, Optional<URI> endpoint, Duration tim
      * @return the settings, if the key is kept in Secrets Manager
      */
     public static Optional<CursorKeySettings> create(Config root) {
-        return root.get("api.cursor.arn").asString().map(String::strip).filter(arn -> !arn.isEmpty())
-                .map(arn -> new CursorKeySettings(
-                        arn,
-                        root.get("secretsmanager.endpoint").asString().map(String::strip).filter(s -> !s.isEmpty()).map(URI::create),
-                        root.get("secretsmanager.timeout").as(Duration.class).orElse(Duration.ofSeconds(5)),
-                        root.get("secretsmanager.retry.first").as(Duration.class).orElse(Duration.ofSeconds(1)),
-                        root.get("secretsmanager.retry.max").as(Duration.class).orElse(Duration.ofSeconds(30))));
+        Config secretsManager = root.get("secretsmanager");
+        return optional(root.get("api.cursor.arn")).map(String::strip)
+                .map(arn -> new CursorKeySettings(arn,
+                                                  optional(secretsManager.get("endpoint"), URI::create),
+                                                  duration(secretsManager.get("timeout")),
+                                                  duration(secretsManager.get("retry.first")),
+                                                  duration(secretsManager.get("retry.max"))));
     }
 
     /**

@@ -8,6 +8,14 @@ import com.sun.management.UnixOperatingSystemMXBean;
 
 import io.helidon.config.Config;
 
+import org.productservice.config.ConfigKeys;
+
+import static org.productservice.config.ConfigKeys.decimal;
+import static org.productservice.config.ConfigKeys.duration;
+import static org.productservice.config.ConfigKeys.integer;
+import static org.productservice.config.ConfigKeys.longInteger;
+import static org.productservice.config.ConfigKeys.optional;
+
 /**
  * Connection limits of one listener ({@code connections.*} for the API, {@code admin.*} for the
  * admin port): how many may be open at once, how long each phase of a connection may last, how
@@ -51,23 +59,23 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
      */
     public static ConnectionSettings api(Config config) {
         Config c = config.get("connections");
-        double heapShare = c.get("heap").asDouble().orElse(0.4);
+        double heapShare = decimal(c.get("heap"));
         if (!(heapShare > 0 && heapShare <= 1)) {
             throw new IllegalArgumentException("connections.heap (CONNECTIONS_HEAP) must be a share of the heap, above 0 and "
                                                        + "at most 1");
         }
-        int max = c.get("max").asInt().asOptional()
+        int max = optional(c.get("max"), Integer::parseInt)
                 .orElseGet(() -> defaultMax(openFilesLimit(), admin(config).max(),
                                             (long) (Runtime.getRuntime().maxMemory() * heapShare)));
-        return create("connections", max,
-                      c.get("timeout.head").as(Duration.class).orElse(Duration.ofSeconds(10)),
-                      c.get("timeout.body").as(Duration.class).orElse(Duration.ofSeconds(20)),
-                      c.get("timeout.idle").as(Duration.class).orElse(Duration.ofSeconds(30)),
-                      c.get("requests").asInt().orElse(1000),
-                      c.get("lifetime").as(Duration.class).orElse(Duration.ofHours(1)),
-                      c.get("rate.body").asLong().orElse(1024L),
-                      c.get("rate.response").asLong().orElse(1024L),
-                      c.get("rate.grace").as(Duration.class).orElse(Duration.ofSeconds(3)));
+        return create("connections.max", max,
+                      duration(c.get("timeout.head")),
+                      duration(c.get("timeout.body")),
+                      duration(c.get("timeout.idle")),
+                      integer(c.get("requests")),
+                      duration(c.get("lifetime")),
+                      longInteger(c.get("rate.body")),
+                      longInteger(c.get("rate.response")),
+                      duration(c.get("rate.grace")));
     }
 
     /**
@@ -112,23 +120,24 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
      * @return settings
      */
     public static ConnectionSettings admin(Config config) {
-        return create("admin", config.get("admin.connections").asInt().orElse(32),
+        return create("admin.connections", integer(config.get("admin.connections")),
                       Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30), 100, Duration.ofMinutes(1),
                       1024, 1024, Duration.ofSeconds(3));
     }
 
-    private static ConnectionSettings create(String prefix, int max, Duration head, Duration body, Duration idle, int requests,
+    private static ConnectionSettings create(String maxKey, int max, Duration head, Duration body, Duration idle, int requests,
                                              Duration lifetime, long bodyRate, long responseRate, Duration grace) {
         if (max < 1) {
-            throw new IllegalArgumentException(prefix + ".max must be positive (" + envName(prefix) + ")");
+            throw new IllegalArgumentException(maxKey + " (" + ConfigKeys.variable(maxKey) + ") must be positive");
         }
         for (Duration d : new Duration[] {head, body, idle, lifetime, grace}) {
             if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(prefix + " timeouts, lifetime and rate grace must be positive");
+                throw new IllegalArgumentException("connections.timeout.*, connections.lifetime and connections.rate.grace "
+                                                           + "must be positive");
             }
         }
         if (requests < 1 || bodyRate < 1 || responseRate < 1) {
-            throw new IllegalArgumentException(prefix + ".requests and the rates must be positive");
+            throw new IllegalArgumentException("connections.requests and connections.rate.* must be positive");
         }
         return new ConnectionSettings(max, head, body, idle, requests, lifetime, bodyRate, responseRate, grace);
     }
@@ -166,9 +175,5 @@ public record ConnectionSettings(int max, Duration head, Duration body, Duration
     /** Nanoseconds a client may take for {@code bytes} at {@code bytesPerSecond}. */
     static long nanosFor(long bytes, long bytesPerSecond) {
         return bytes * 1_000_000_000L / bytesPerSecond;
-    }
-
-    private static String envName(String prefix) {
-        return prefix.toUpperCase() + "_MAX";
     }
 }

@@ -10,11 +10,16 @@ import java.util.Optional;
 
 import io.helidon.config.Config;
 
+import org.productservice.config.ConfigKeys;
+
 /**
  * Tracing settings, read once from the standard OpenTelemetry keys ({@code otel.*}). Helidon's
  * configuration maps the standard environment variables onto them
  * ({@code OTEL_EXPORTER_OTLP_ENDPOINT} is {@code otel.exporter.otlp.endpoint}), so the variables
  * an operator already knows work, as do the same keys in a YAML file or as system properties.
+ *
+ * <p>The {@code otel.*} keys are not in {@code application.yaml}: their defaults are the
+ * OpenTelemetry specification's, written here once (docs/CONFIGURATION.md lists them).
  *
  * <p>Tracing is on only when an OTLP endpoint is set (and {@code otel.sdk.disabled} is not true,
  * and {@code otel.traces.exporter} is not {@code none}); otherwise nothing is created at all.
@@ -100,7 +105,7 @@ public record TracingSettings(boolean enabled, String serviceName, Map<String, S
                                    Duration.ofMillis(positive(otel, "bsp.schedule.delay", 5_000)),
                                    (int) positive(otel, "bsp.max.queue.size", 2_048),
                                    (int) positive(otel, "bsp.max.export.batch.size", 512),
-                                   root.get("observe.endpoint").asString().orElse("/observe"));
+                                   ConfigKeys.string(root.get("observe.endpoint")));
     }
 
     /** Export headers often carry an API key: never print their values. */

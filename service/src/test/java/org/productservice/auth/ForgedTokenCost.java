@@ -14,7 +14,6 @@ import java.util.UUID;
 import java.util.function.IntFunction;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -28,6 +27,8 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+
+import org.productservice.testing.TestConfig;
 
 /**
  * What one refused token costs the service's CPU, per kind of forgery, in microseconds: not a
@@ -59,9 +60,9 @@ public final class ForgedTokenCost {
         ECKey p521 = new ECKeyGenerator(Curve.P_521).keyID("p521").generate();
         Path jwks = Files.createTempFile("jwks", ".json");
         Files.writeString(jwks, new JWKSet(List.of(rsa, p521)).toPublicJWKSet().toString());
-        Config config = Config.just(ConfigSources.create(Map.of("mode", "jwt", "issuer", ISSUER, "audience", AUDIENCE,
-                                                                "jwks", jwks.toUri().toString())));
-        AuthSettings settings = AuthSettings.create(config);
+        Config config = TestConfig.production(Map.of("auth.issuer", ISSUER, "auth.audience", AUDIENCE,
+                                                     "auth.jwks", jwks.toUri().toString()));
+        AuthSettings settings = AuthSettings.create(config.get("auth"));
         KeySource keys = new KeySource(settings);
         TokenVerifier verifier = new TokenVerifier(settings, keys, Clock.systemUTC());
         keys.ready();

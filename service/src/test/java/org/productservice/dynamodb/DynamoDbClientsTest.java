@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 import org.junit.jupiter.api.Test;
+
+import org.productservice.testing.TestConfig;
 
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.hamcrest.Matchers.is;
@@ -24,7 +25,7 @@ class DynamoDbClientsTest {
     }
 
     private static DynamoDbSettings settings(String socket, String attempt) {
-        Config config = Config.just(ConfigSources.create(Map.of("timeout.socket", socket, "timeout.attempt", attempt)));
-        return DynamoDbSettings.create(config, 16);
+        Config config = TestConfig.production(Map.of("dynamodb.timeout.socket", socket, "dynamodb.timeout.attempt", attempt));
+        return DynamoDbSettings.create(config.get("dynamodb"), 16);
     }
 }

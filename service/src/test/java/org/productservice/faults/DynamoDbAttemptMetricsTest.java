@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
 import org.productservice.testing.MetricSamples;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import org.productservice.faults.HostileConnections.Herd;

@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.productservice.testing.Api;
 import org.productservice.testing.ApiContract;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import org.productservice.faults.HostileConnections.Prober;

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.productservice.testing.RawHttp;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -16,6 +16,7 @@ import org.productservice.dynamodb.DynamoDbClients;
 import org.productservice.dynamodb.DynamoDbSettings;
 import org.productservice.observability.DynamoDbMetrics;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

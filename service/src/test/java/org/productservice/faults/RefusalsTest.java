@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.productservice.testing.RawHttp;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -20,6 +20,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.faults.DynamoDbFaultTest.Timed;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -14,8 +13,8 @@ import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 import org.productservice.tracing.Tracing;
 import org.productservice.tracing.TracingSettings;
@@ -35,10 +34,7 @@ class TracedRetriesTest {
         InMemorySpanExporter spans = InMemorySpanExporter.create();
         try (FaultProxy proxy = FaultProxy.start(TestEngine.get().endpoint())) {
             Config config = TestEngine.config(proxy.endpoint(), Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:9"));
-            WebServer server = WebServer.builder()
-                    .update(builder -> Main.configure(builder, config, Tracing.create(TracingSettings.create(config), spans)))
-                    .build()
-                    .start();
+            RunningService server = RunningService.start(config, Tracing.create(TracingSettings.create(config), spans));
             try {
                 Api api = new Api(server.port());
                 String id = api.createProduct("throttled", "traced").path("id").asText();
@@ -64,7 +60,7 @@ class TracedRetriesTest {
                 assertThat(request.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(503L);
                 assertThat(request.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("503");
             } finally {
-                server.stop();
+                server.close();
             }
         }
     }

@@ -22,6 +22,7 @@ import org.productservice.faults.History.Kind;
 import org.productservice.faults.History.Op;
 import org.productservice.faults.History.State;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;

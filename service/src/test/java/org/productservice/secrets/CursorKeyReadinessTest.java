@@ -4,14 +4,12 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
-import io.helidon.webserver.WebServer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -35,16 +33,13 @@ class CursorKeyReadinessTest {
         try (FakeSecretsManager fake = FakeSecretsManager.start()) {
             fake.secrets(Map.of(CursorKeySourceTest.ARN, CursorKeySourceTest.KEY));
             fake.deny(true);
-            WebServer server = WebServer.builder()
-                    .update(builder -> Main.configure(builder, TestEngine.config(TestEngine.get().endpoint(), Map.of(
-                            "api.cursor.arn", CursorKeySourceTest.ARN,
-                            "secretsmanager.endpoint", fake.endpoint(),
-                            "secretsmanager.retry.first", "PT0.05S",
-                            "secretsmanager.retry.max", "PT0.2S"))))
-                    .build()
-                    .start();
-            Api api = new Api(server.port());
-            Api admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+            RunningService server = RunningService.start(Map.of(
+                    "api.cursor.arn", CursorKeySourceTest.ARN,
+                    "secretsmanager.endpoint", fake.endpoint(),
+                    "secretsmanager.retry.first", "PT0.05S",
+                    "secretsmanager.retry.max", "PT0.2S"));
+            Api api = server.api();
+            Api admin = server.admin();
             try {
                 // The first read runs in the background; wait until it has been answered.
                 Api.Response down = await(admin, response -> !"not read yet".equals(
@@ -87,7 +82,7 @@ class CursorKeyReadinessTest {
                 // key), so that it does not outlive the fake server and retry for the rest of the run.
                 fake.deny(false);
                 await(admin, response -> response.status() == 200);
-                server.stop();
+                server.close();
             }
         }
     }

@@ -1,7 +1,6 @@
 package org.productservice.secrets;
 
 import java.io.IOException;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +10,8 @@ import io.helidon.health.HealthCheckResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import org.productservice.testing.TestConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,8 +38,19 @@ class CursorKeySourceTest {
     }
 
     private static CursorKeySettings settings(FakeSecretsManager fake) {
-        return new CursorKeySettings(ARN, Optional.of(URI.create(fake.endpoint())), Duration.ofSeconds(2),
-                                     Duration.ofMillis(50), Duration.ofMillis(200));
+        return settings(fake.endpoint());
+    }
+
+    /**
+     * Short retry waits, and the production call bound (application.yaml): the first call also
+     * starts the SDK, which took over 2 s on a loaded machine.
+     */
+    private static CursorKeySettings settings(String endpoint) {
+        return CursorKeySettings.create(TestConfig.production(Map.of("api.cursor.arn", ARN,
+                                                                     "secretsmanager.endpoint", endpoint,
+                                                                     "secretsmanager.retry.first", "PT0.05S",
+                                                                     "secretsmanager.retry.max", "PT0.2S")))
+                .orElseThrow();
     }
 
     @Test
@@ -119,8 +131,7 @@ class CursorKeySourceTest {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = socket.getLocalPort();
         }
-        CursorKeySettings nowhere = new CursorKeySettings(ARN, Optional.of(URI.create("http://127.0.0.1:" + closed)),
-                                                          Duration.ofSeconds(2), Duration.ofMillis(50), Duration.ofMillis(200));
+        CursorKeySettings nowhere = settings("http://127.0.0.1:" + closed);
         try (CursorKeySource source = CursorKeySource.start(SecretsManagerClients.create(nowhere), nowhere)) {
             HealthCheckResponse down = answered(source);
             assertThat(down.status()).isEqualTo(HealthCheckResponse.Status.DOWN);
@@ -152,15 +163,18 @@ class CursorKeySourceTest {
 
     @Test
     void settingsAreReadFromConfigAndTheArnIsChecked() {
-        var config = io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(Map.of(
-                "api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S")));
+        var config = TestConfig.production(Map.of("api.cursor.arn", ARN, "secretsmanager.retry.max", "PT10S"));
         CursorKeySettings settings = CursorKeySettings.create(config).orElseThrow();
-        assertThat(settings).isEqualTo(new CursorKeySettings(ARN, Optional.empty(), Duration.ofSeconds(5),
-                                                             Duration.ofSeconds(1), Duration.ofSeconds(10)));
+        assertThat(settings)
+                .returns(ARN, CursorKeySettings::arn)
+                .returns(Optional.empty(), CursorKeySettings::endpoint)
+                .returns(Duration.ofSeconds(5), CursorKeySettings::timeout)
+                .returns(Duration.ofSeconds(1), CursorKeySettings::retryFirst)
+                .returns(Duration.ofSeconds(10), CursorKeySettings::retryMax);
         assertThat(settings.region()).isEqualTo("eu-west-1");
         assertThat(settings.name()).isEqualTo(NAME);
-        assertThat(CursorKeySettings.create(io.helidon.config.Config.empty())).isEmpty();
-        assertThatThrownBy(() -> CursorKeySettings.create(io.helidon.config.Config.just(io.helidon.config.ConfigSources.create(
-                Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x"))))).hasMessageContaining("api.cursor.arn");
+        assertThat(CursorKeySettings.create(TestConfig.production(Map.of()))).isEmpty();
+        assertThatThrownBy(() -> CursorKeySettings.create(TestConfig.production(
+                Map.of("api.cursor.arn", "arn:aws:iam::123456789012:role/x")))).hasMessageContaining("api.cursor.arn");
     }
 }

@@ -13,7 +13,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 /**
  * The in-memory local engine (dynalite) of a test run: started once, on a port the OS picks,
@@ -88,13 +87,7 @@ public final class TestEngine {
         values.put("admin.port", "0");
         values.put("server.host", "127.0.0.1");
         values.putAll(overrides);
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(values),
-                         ConfigSources.classpath("application-local.yaml"),
-                         ConfigSources.classpath("application.yaml"))
-                .build();
+        return TestConfig.local(values);
     }
 
     private static TestEngine start() {

@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
@@ -23,9 +21,8 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -44,7 +41,7 @@ class OtlpExportTest {
         HttpServer collector = collector(received, new CopyOnWriteArrayList<>());
         String trace = UUID.randomUUID().toString().replace("-", "");
         // A minute between batches: only the shutdown can send these spans in time.
-        WebServer server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
+        RunningService server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
                                         "otel.bsp.schedule.delay", "60000"));
         try {
             Api api = new Api(server.port());
@@ -52,11 +49,11 @@ class OtlpExportTest {
                     .isEqualTo(404);
             Thread.sleep(200);
             assertThat(received).isEmpty();
-            server.stop();
+            server.close();
             assertThat(awaitSpans(received, trace, 2)).extracting(Span::getName)
                     .containsExactlyInAnyOrder("GET /products/{id}", "DynamoDb.GetItem");
         } finally {
-            server.stop();
+            server.close();
             collector.stop(0);
         }
     }
@@ -67,7 +64,7 @@ class OtlpExportTest {
         List<String> contentTypes = new CopyOnWriteArrayList<>();
         HttpServer collector = collector(received, contentTypes);
         String trace = UUID.randomUUID().toString().replace("-", "");
-        WebServer server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
+        RunningService server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort(),
                                         "otel.exporter.otlp.headers", "X-Tenant=shop",
                                         "otel.service.name", "product-service-test",
                                         "otel.resource.attributes", "deployment.environment.name=test",
@@ -92,7 +89,7 @@ class OtlpExportTest {
                               org.assertj.core.groups.Tuple.tuple("deployment.environment.name", "test"));
             assertThat(contentTypes).isNotEmpty().allSatisfy(value -> assertThat(value).isEqualTo("application/x-protobuf shop"));
         } finally {
-            server.stop();
+            server.close();
             collector.stop(0);
         }
     }
@@ -111,7 +108,7 @@ class OtlpExportTest {
                     }
                 }
             });
-            WebServer server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + blackHole.getLocalPort(),
+            RunningService server = start(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + blackHole.getLocalPort(),
                                             "otel.exporter.otlp.timeout", "5000",
                                             "otel.bsp.schedule.delay", "10",
                                             "otel.bsp.max.queue.size", "64",
@@ -129,7 +126,7 @@ class OtlpExportTest {
                 assertThat(held).as("the exporter did try the collector").isNotEmpty();
                 assertThat(slowest / 1_000_000).as("slowest request, ms, with exports hanging for 5 s").isLessThan(1_000);
             } finally {
-                server.stop();
+                server.close();
                 synchronized (held) {
                     for (Socket socket : held) {
                         socket.close();
@@ -158,9 +155,8 @@ class OtlpExportTest {
         return collector;
     }
 
-    private static WebServer start(Map<String, String> otel) {
-        Config config = TestEngine.get().config(otel);
-        return WebServer.builder().update(builder -> Main.configure(builder, config)).build().start();
+    private static RunningService start(Map<String, String> otel) {
+        return RunningService.start(otel);
     }
 
     private static List<Span> awaitSpans(List<ExportTraceServiceRequest> received, String trace, int count)

@@ -10,7 +10,6 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
@@ -23,9 +22,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,7 +43,7 @@ class RequestTracingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final InMemorySpanExporter SPANS = InMemorySpanExporter.create();
-    private static WebServer server;
+    private static RunningService server;
     private static Config config;
     private static Api api;
     private static Api admin;
@@ -63,14 +62,14 @@ class RequestTracingTest {
         // An endpoint is set so that tracing is on; the spans go to memory, not to it.
         config = TestEngine.get().config(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:9"));
         Tracing tracing = Tracing.create(TracingSettings.create(config), SPANS);
-        server = WebServer.builder().update(builder -> Main.configure(builder, config, tracing)).build().start();
-        api = new Api(server.port());
-        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        server = RunningService.start(config, tracing);
+        api = server.api();
+        admin = server.admin();
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
+        server.close();
     }
 
     @BeforeEach

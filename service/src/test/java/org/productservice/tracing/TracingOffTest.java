@@ -11,14 +11,13 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -35,14 +34,14 @@ class TracingOffTest {
     void withoutAnEndpointLogLinesCarryNoTraceIdsEvenWhenTheCallerSendsOne() throws Exception {
         Config config = TestEngine.get().config(Map.of());
         assertThat(TracingSettings.create(config).enabled()).isFalse();
-        WebServer server = WebServer.builder().update(builder -> Main.configure(builder, config)).build().start();
+        RunningService server = RunningService.start(config);
         try {
             JsonNode line = accessLine(server, "traceparent", TRACEPARENT);
             assertThat(line.has("request_id")).isTrue();
             assertThat(line.has("trace_id")).isFalse();
             assertThat(line.has("span_id")).isFalse();
         } finally {
-            server.stop();
+            server.close();
         }
     }
 
@@ -51,10 +50,7 @@ class TracingOffTest {
         InMemorySpanExporter spans = InMemorySpanExporter.create();
         Config config = TestEngine.get().config(Map.of("otel.exporter.otlp.endpoint", "http://127.0.0.1:9",
                                                        "otel.traces.sampler.arg", "0"));
-        WebServer server = WebServer.builder()
-                .update(builder -> Main.configure(builder, config, Tracing.create(TracingSettings.create(config), spans)))
-                .build()
-                .start();
+        RunningService server = RunningService.start(config, Tracing.create(TracingSettings.create(config), spans));
         try {
             // A new trace (no traceparent) at ratio 0: sampled out, with ids for the logs all the same.
             JsonNode line = accessLine(server);
@@ -63,12 +59,12 @@ class TracingOffTest {
             Thread.sleep(100);
             assertThat(spans.getFinishedSpanItems()).isEmpty();
         } finally {
-            server.stop();
+            server.close();
         }
     }
 
     /** Sends one GET of a missing product and returns its JSON access-log line. */
-    private static JsonNode accessLine(WebServer server, String... headers) throws Exception {
+    private static JsonNode accessLine(RunningService server, String... headers) throws Exception {
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Handler capture = new Handler() {
             @Override

@@ -6,9 +6,10 @@ import java.util.List;
 import java.util.Map;
 
 import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 import org.junit.jupiter.api.Test;
+
+import org.productservice.testing.TestConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,11 +39,22 @@ class TracingSettingsTest {
                 "otel.bsp.max.queue.size", "4096",
                 "otel.bsp.max.export.batch.size", "256",
                 "otel.resource.attributes", "deployment.environment.name=prod")));
-        assertThat(settings).isEqualTo(new TracingSettings(
-                true, "product-service", Map.of("deployment.environment.name", "prod"),
-                java.util.Optional.of(URI.create("http://adot-collector.monitoring:4318/v1/traces")),
-                Map.of("api-key", "s3cr=t", "tenant", "shop"), Duration.ofSeconds(2), "parentbased_traceidratio", 0.1,
-                List.of("tracecontext"), Duration.ofSeconds(1), 4096, 256, "/observe"));
+        // Field by field, not a positional record: a new setting must not break this test.
+        assertThat(settings)
+                .returns(true, TracingSettings::enabled)
+                .returns("product-service", TracingSettings::serviceName)
+                .returns(Map.of("deployment.environment.name", "prod"), TracingSettings::resource)
+                .returns(java.util.Optional.of(URI.create("http://adot-collector.monitoring:4318/v1/traces")),
+                         TracingSettings::endpoint)
+                .returns(Map.of("api-key", "s3cr=t", "tenant", "shop"), TracingSettings::headers)
+                .returns(Duration.ofSeconds(2), TracingSettings::exportTimeout)
+                .returns("parentbased_traceidratio", TracingSettings::sampler)
+                .returns(0.1, TracingSettings::ratio)
+                .returns(List.of("tracecontext"), TracingSettings::propagators)
+                .returns(Duration.ofSeconds(1), TracingSettings::scheduleDelay)
+                .returns(4096, TracingSettings::maxQueueSize)
+                .returns(256, TracingSettings::maxExportBatch)
+                .returns("/observe", TracingSettings::untraced);
         assertThat(settings.toString()).doesNotContain("s3cr");
     }
 
@@ -90,10 +102,6 @@ class TracingSettingsTest {
     }
 
     private static Config config(Map<String, String> values) {
-        return Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(values))
-                .build();
+        return TestConfig.production(values);
     }
 }
