@@ -82,7 +82,7 @@ public final class Authentication implements HttpService {
         try {
             firstFetch.get(settings.keysTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof KeySource.IssuerMismatchException mismatch) {
+            if (e.getCause() instanceof IssuerDocuments.IssuerMismatchException mismatch) {
                 throw new IllegalArgumentException(mismatch.getMessage(), mismatch);
             }
         } catch (TimeoutException e) {
