@@ -3,11 +3,7 @@ package org.productservice.auth;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -16,13 +12,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  *     <li>A token naming an unknown {@code kid} makes the set be fetched again (the issuer may
  *     have rotated its keys): up to {@code auth.keys.burst} fetches back to back, then one per
- *     {@code auth.keys.refresh}. So a rotation is seen at once even right after another
+ *     {@code auth.keys.refresh}. So a new key is known a fetch later even right after another
  *     fetch, while a flood of made-up key ids costs the issuer a few requests a minute. The
  *     budget is checked without any lock.</li>
  *     <li>One fetch at a time: every caller that needs one joins the fetch in flight. A fetch
  *     has one deadline, {@code auth.keys.timeout}, for discovery, the key set and reading their
- *     bodies; a call waits for it at most {@code auth.keys.wait}, then gets its answer with the
- *     keys it has (401 for the unknown key, 503 with none at all).</li>
+ *     bodies. No call waits for it: the call that starts or joins it is answered at once with
+ *     the keys there are (401 for the unknown key, 503 with none at all); the calls after the
+ *     fetch see its keys. ({@code auth.keys.wait} is still accepted, and no longer used.)</li>
  *     <li>Keys older than {@code auth.keys.ttl} are refreshed in the background while the cached
  *     ones keep serving, so a removed key stops being trusted without a restart.</li>
  *     <li>When a fetch fails the cached keys stay in use. Only with no keys at all are calls
@@ -50,7 +47,7 @@ public final class KeySource {
         this.settings = settings;
         this.documents = new IssuerDocuments(settings);
         this.refreshNanos = settings.keysRefresh().toNanos();
-        this.unknownKidFetches = new TimeBudget((settings.keysBurst() - 1) * refreshNanos);
+        this.unknownKidFetches = new TimeBudget((settings.keysBurst() - 1) * refreshNanos, System.nanoTime());
     }
 
     /**
@@ -74,8 +71,8 @@ public final class KeySource {
     }
 
     /**
-     * The key with this id, fetching the key set again if the id is unknown (within the budget),
-     * waiting at most {@code auth.keys.wait} for that fetch.
+     * The key with this id, starting a fetch of the key set if the id is unknown (within the
+     * budget), without waiting for it.
      *
      * @param kid key id from the token's header
      * @return the key, empty if the issuer has no such key (as far as is known now)
@@ -86,10 +83,12 @@ public final class KeySource {
         if (key != null) {
             return Optional.of(key);
         }
-        CompletableFuture<IssuerKeys> fetch = fetchWithinBudget();
-        if (fetch != null) {
-            await(fetch, settings.keysWait());
-        }
+        // Not waiting costs the first call with a key that was signed with before it was
+        // published a 401; waiting would park every such call, with its concurrency permit,
+        // for as long as a slow issuer takes (auth.keys.timeout). An issuer that publishes a key
+        // before signing with it (docs/IDENTITY-PROVIDERS.md) rotates without either: the
+        // background refresh (auth.keys.ttl) has the key by the time tokens name it.
+        fetchWithinBudget();
         IssuerKeys current = keys;
         if (current == null) {
             throw new KeysUnavailableException(retryAfter());
@@ -145,13 +144,11 @@ public final class KeySource {
         return current;
     }
 
-    /** The fetch in flight, or a new one if the budget allows it; null when it does not. */
-    private CompletableFuture<IssuerKeys> fetchWithinBudget() {
-        CompletableFuture<IssuerKeys> running = inFlight.get();
-        if (running != null) {
-            return running;
+    /** Starts a fetch if none is in flight and the budget allows one. */
+    private void fetchWithinBudget() {
+        if (inFlight.get() == null && unknownKidFetches.tryTake(System.nanoTime(), refreshNanos)) {
+            fetch();
         }
-        return unknownKidFetches.tryTake(System.nanoTime(), refreshNanos) ? fetch() : null;
     }
 
     /** Joins the fetch in flight or starts one; never blocks. */
@@ -195,17 +192,6 @@ public final class KeySource {
         } else {
             LOGGER.log(Level.WARNING, "Could not fetch the token issuer's signing keys" + consequence + ": "
                     + IssuerDocuments.describe(cause));
-        }
-    }
-
-    /** Waits for a fetch at most {@code wait}; its outcome shows in {@link #keys} either way. */
-    private static void await(CompletableFuture<IssuerKeys> fetch, Duration wait) {
-        try {
-            fetch.get(wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | CancellationException e) {
-            // failed or still running: answer with the keys there are
         }
     }
 }

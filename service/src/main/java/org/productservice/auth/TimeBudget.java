@@ -16,10 +16,11 @@ final class TimeBudget {
      * A full budget.
      *
      * @param toleranceNanos what may be spent at once
+     * @param now            {@link System#nanoTime()}
      */
-    TimeBudget(long toleranceNanos) {
+    TimeBudget(long toleranceNanos, long now) {
         this.toleranceNanos = toleranceNanos;
-        this.fullAt = new AtomicLong(System.nanoTime());
+        this.fullAt = new AtomicLong(now);
     }
 
     /**
