@@ -83,11 +83,11 @@ public final class KeySource {
         if (key != null) {
             return Optional.of(key);
         }
-        // Not waiting costs the first call with a key that was signed with before it was
-        // published a 401; waiting would park every such call, with its concurrency permit,
-        // for as long as a slow issuer takes (auth.keys.timeout). An issuer that publishes a key
-        // before signing with it (docs/IDENTITY-PROVIDERS.md) rotates without either: the
-        // background refresh (auth.keys.ttl) has the key by the time tokens name it.
+        // Why no call waits: waiting would park every such call, with its concurrency permit,
+        // for as long as a slow issuer takes (auth.keys.timeout). The price: a key that signs
+        // before it is published costs its first calls a 401, until this fetch ends. A key
+        // published first (docs/IDENTITY-PROVIDERS.md) costs nothing: the background refresh
+        // (auth.keys.ttl) has it by the time tokens name it.
         fetchWithinBudget();
         IssuerKeys current = keys;
         if (current == null) {
