@@ -260,6 +260,21 @@ final class Keycloak implements AutoCloseable {
     }
 
     /**
+     * Changes settings of a key provider, e.g. its priority (the highest active key signs).
+     *
+     * @param realm  realm
+     * @param id     component id
+     * @param config the settings to change
+     */
+    void updateKeyProvider(String realm, String id, Map<String, String> config) {
+        com.fasterxml.jackson.databind.node.ObjectNode component =
+                (com.fasterxml.jackson.databind.node.ObjectNode) admin("GET", "/admin/realms/" + realm + "/components/" + id, null).body();
+        com.fasterxml.jackson.databind.node.ObjectNode settings = component.with("config");
+        config.forEach((key, value) -> settings.putArray(key).add(value));
+        admin("PUT", "/admin/realms/" + realm + "/components/" + id, component);
+    }
+
+    /**
      * The ids of a realm's key providers with this provider id.
      *
      * @param realm      realm

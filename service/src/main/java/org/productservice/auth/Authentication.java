@@ -30,7 +30,7 @@ import org.productservice.http.ProblemException;
  * call needs {@code Authorization: Bearer <JWT>} from the configured issuer, with the read scope
  * for GET and HEAD and the write scope for everything else. An accepted call carries its
  * {@link Principal}; a refused one gets 401 (no or bad token), 403 (missing scope) or 503 (no
- * keys to check with), each counted in {@code auth_refused_total} by {@link Refusal reason}.
+ * keys to check with, or too many new tokens to check at once), each counted in {@code auth_refused_total} by {@link Refusal reason}.
  *
  * <pre>
  * curl -H "Authorization: Bearer $(make -s token)" localhost:8080/products
@@ -82,7 +82,7 @@ public final class Authentication implements HttpService {
         try {
             firstFetch.get(settings.keysTimeout().toMillis() + 500, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof KeySource.IssuerMismatchException mismatch) {
+            if (e.getCause() instanceof IssuerDocuments.IssuerMismatchException mismatch) {
                 throw new IllegalArgumentException(mismatch.getMessage(), mismatch);
             }
         } catch (TimeoutException e) {
@@ -135,6 +135,9 @@ public final class Authentication implements HttpService {
             throw e;
         } catch (KeysUnavailableException e) {
             refused.get(Refusal.KEYS_UNAVAILABLE).increment();
+            throw e;
+        } catch (SignatureChecksBusyException e) {
+            refused.get(Refusal.BUSY).increment();
             throw e;
         }
         if (!token.scopes().contains(needed)) {

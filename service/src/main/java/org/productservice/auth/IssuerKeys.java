@@ -73,7 +73,7 @@ record IssuerKeys(Map<String, TrustedKey> byKid, long generation, long fetchedAt
             };
             return verifier == null ? null : new TrustedKey(key, accepted, verifier);
         } catch (JOSEException | RuntimeException e) {
-            LOGGER.log(Level.WARNING, "The issuer's key " + key.getKeyID() + " cannot be used: " + KeySource.describe(e));
+            LOGGER.log(Level.WARNING, "The issuer's key " + key.getKeyID() + " cannot be used: " + IssuerDocuments.describe(e));
             return null;
         }
     }

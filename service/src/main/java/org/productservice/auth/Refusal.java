@@ -22,7 +22,9 @@ public enum Refusal {
     /** A valid token without the scope the method needs. */
     SCOPE,
     /** The issuer's keys could not be fetched and none are cached. */
-    KEYS_UNAVAILABLE;
+    KEYS_UNAVAILABLE,
+    /** A token not seen before, past the budget of signature checks (503, {@link SignatureBudget}). */
+    BUSY;
 
     /**
      * The metric label.

@@ -26,7 +26,8 @@ import com.nimbusds.jwt.SignedJWT;
  *     <li>the claims: {@code iss}, {@code exp}/{@code nbf}, the audience, a principal;</li>
  *     <li>the key: known (an unknown one may make the key set be fetched again), and the token's
  *     algorithm is one the key accepts;</li>
- *     <li>the signature, last: it is the only costly step.</li>
+ *     <li>the signature, last: it is the only costly step, and a token not seen before gets
+ *     it only within the {@link SignatureBudget} (503 past it).</li>
  * </ol>
  * Parsing and signature checks are nimbus-jose-jwt's; this class only decides what to accept.
  * HMAC algorithms and {@code none} are never accepted, so a token "signed" with the public key
@@ -40,12 +41,18 @@ final class TokenVerifier {
     private final KeySource keys;
     private final Clock clock;
     private final VerifiedTokens verified;
+    private final SignatureBudget signatureBudget;
 
     TokenVerifier(AuthSettings settings, KeySource keys, Clock clock) {
+        this(settings, keys, clock, Runtime.getRuntime().availableProcessors());
+    }
+
+    TokenVerifier(AuthSettings settings, KeySource keys, Clock clock, int cpus) {
         this.settings = settings;
         this.keys = keys;
         this.clock = clock;
         this.verified = new VerifiedTokens(settings.tokenCache());
+        this.signatureBudget = new SignatureBudget(cpus, System::nanoTime);
     }
 
     /**
@@ -55,6 +62,7 @@ final class TokenVerifier {
      * @return who sent it and what it allows
      * @throws InvalidTokenException   401 if the token is not acceptable
      * @throws KeysUnavailableException 503 if no keys are available to check it
+     * @throws SignatureChecksBusyException 503 if too many new tokens are being checked
      */
     VerifiedToken verify(String token) {
         if (token.length() > MAX_TOKEN_CHARS) {
@@ -171,14 +179,16 @@ final class TokenVerifier {
             key = keys.find(kid).orElseThrow(() -> new InvalidTokenException(Refusal.SIGNATURE, "unknown key id"));
             acceptsAlgorithm(key, algorithm);
         }
+        long start = signatureBudget.start();
+        boolean valid;
         try {
-            if (!jwt.verify(key.verifier())) {
-                throw new InvalidTokenException(Refusal.SIGNATURE, "invalid signature");
-            }
+            valid = jwt.verify(key.verifier());
         } catch (JOSEException | RuntimeException e) {
-            if (e instanceof InvalidTokenException refused) {
-                throw refused;
-            }
+            valid = false;
+        } finally {
+            signatureBudget.charge(start);
+        }
+        if (!valid) {
             throw new InvalidTokenException(Refusal.SIGNATURE, "invalid signature");
         }
         return accepted;

@@ -1,10 +1,10 @@
 package org.productservice.auth;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Optional;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -20,7 +20,21 @@ import com.github.benmanes.caffeine.cache.Caffeine;
  * token is checked again, so a removed key stops working at once.
  */
 final class VerifiedTokens {
-    private final Cache<String, Entry> entries;
+    /**
+     * Cloned for each digest: cheaper than {@code MessageDigest.getInstance}, which looks the
+     * algorithm up among the security providers on every call (the cached path is per request).
+     */
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    private final Cache<Digest, Entry> entries;
 
     /**
      * Creates the cache.
@@ -45,7 +59,7 @@ final class VerifiedTokens {
         if (entries == null) {
             return Optional.empty();
         }
-        String digest = digest(token);
+        Digest digest = Digest.of(token);
         Entry entry = entries.getIfPresent(digest);
         if (entry == null) {
             return Optional.empty();
@@ -67,7 +81,7 @@ final class VerifiedTokens {
      */
     void put(String token, long keys, Instant usableUntil, TokenVerifier.VerifiedToken verified) {
         if (entries != null) {
-            entries.put(digest(token), new Entry(verified, keys, usableUntil));
+            entries.put(Digest.of(token), new Entry(verified, keys, usableUntil));
         }
     }
 
@@ -80,12 +94,17 @@ final class VerifiedTokens {
         return entries.estimatedSize();
     }
 
-    private static String digest(String token) {
-        try {
-            return Base64.getEncoder().encodeToString(
-                    MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
+    /** A token's SHA-256, as four longs: a key that is compared and hashed without a string. */
+    private record Digest(long a, long b, long c, long d) {
+        static Digest of(String token) {
+            MessageDigest sha256;
+            try {
+                sha256 = (MessageDigest) SHA_256.clone();
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException("SHA-256 cannot be cloned", e);
+            }
+            ByteBuffer hash = ByteBuffer.wrap(sha256.digest(token.getBytes(StandardCharsets.UTF_8)));
+            return new Digest(hash.getLong(), hash.getLong(), hash.getLong(), hash.getLong());
         }
     }
 
