@@ -43,7 +43,7 @@ import static org.productservice.config.ConfigKeys.string;
  *                       before {@code keysRefresh} applies: a rotation right after a fetch waits for nothing
  * @param keysTtl        age after which cached keys are refreshed in the background
  * @param keysTimeout    time limit of one fetch, discovery and body included
- * @param keysWait       longest a call with an unknown key id waits for the fetch it started or joined
+ * @param keysWait       {@code auth.keys.wait}: still read and checked so that existing deployments start; no call waits for a key fetch any more
  * @param tokenCache     most verified tokens remembered until they expire (0: none)
  */
 public record AuthSettings(Mode mode, String issuer, Optional<URI> jwks, Set<String> audiences, String audienceClaim,
