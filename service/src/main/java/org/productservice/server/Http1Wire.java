@@ -1,5 +1,6 @@
 package org.productservice.server;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -23,6 +24,7 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.ListenerContext;
 import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
+import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.spi.ServerConnection;
@@ -348,13 +350,20 @@ public final class Http1Wire implements ServerConnectionSelector {
             return next();
         }
 
+        /**
+         * The next bytes: first what Helidon's reader holds, then straight from the socket, as
+         * Helidon's reader would have read them (no second copy of each read).
+         */
         private byte[] next() {
-            try {
-                socket.ensureAvailable();
-            } catch (DataReader.InsufficientDataAvailableException e) {
-                return null;
+            int held = socket.available();
+            if (held > 0) {
+                return socket.readBytes(held);
             }
-            return socket.readBytes(socket.available());
+            try {
+                return ctx.serverSocket().get();
+            } catch (UncheckedIOException e) {
+                throw new ServerConnectionException("Failed to get data from socket", e);
+            }
         }
 
         private byte[] firstBytes() {
