@@ -47,11 +47,11 @@ public final class UnparseableRequests implements ServerConnectionSelector {
 
     @Override
     public Support supports(BufferData request) {
-        int lf = request.indexOf((byte) '\n');
-        if (lf == -1) {
-            return request.available() > maxRequestLine ? Support.SUPPORTED : Support.UNKNOWN;
-        }
-        return request.readString(lf).endsWith(" HTTP/1.1\r") ? Support.UNSUPPORTED : Support.SUPPORTED;
+        return switch (FirstLine.of(request, maxRequestLine)) {
+            case PARTIAL -> Support.UNKNOWN;
+            case HTTP1 -> Support.UNSUPPORTED;
+            case TOO_LONG, OTHER -> Support.SUPPORTED;
+        };
     }
 
     @Override
