@@ -2,9 +2,7 @@ package org.productservice.server;
 
 import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 
-import io.helidon.common.buffers.BufferData;
 import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.common.task.InterruptableTask;
 import io.helidon.http.HttpPrologue;
@@ -12,7 +10,6 @@ import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
 import io.helidon.webserver.spi.ServerConnection;
-import io.helidon.webserver.spi.ServerConnectionSelector;
 
 /**
  * The HTTP/1 connections of a listener, served by Helidon's own HTTP/1 connection, through a
@@ -30,11 +27,10 @@ import io.helidon.webserver.spi.ServerConnectionSelector;
  * <p>Registered as a listener's first connection selector; it declines request lines of other
  * versions, which {@link UnparseableRequests} answers.
  */
-public final class Http1Wire implements ServerConnectionSelector {
+public final class Http1Wire extends FirstLineSelector {
     private static final ThreadLocal<WireContext> CURRENT = new ThreadLocal<>();
 
     private final Http1ConnectionSelector http1;
-    private final int maxRequestLine;
     private final int maxHead;
 
     /**
@@ -43,8 +39,8 @@ public final class Http1Wire implements ServerConnectionSelector {
      * @param config the listener's HTTP/1 configuration (the same as its protocol's)
      */
     public Http1Wire(Http1Config config) {
+        super(config.maxPrologueLength());
         this.http1 = Http1ConnectionSelector.builder().config(config).build();
-        this.maxRequestLine = config.maxPrologueLength();
         this.maxHead = config.maxPrologueLength() + config.maxHeadersSize();
     }
 
@@ -64,13 +60,8 @@ public final class Http1Wire implements ServerConnectionSelector {
     }
 
     @Override
-    public int bytesToIdentifyConnection() {
-        return 0;
-    }
-
-    @Override
-    public Support supports(BufferData request) {
-        return switch (FirstLine.of(request, maxRequestLine)) {
+    Support supports(FirstLine line) {
+        return switch (line) {
             // Not a whole line yet: ours, as Helidon's HTTP/1 selector would claim it; its parser answers
             // a line that turns out too long.
             case PARTIAL, HTTP1 -> Support.SUPPORTED;
@@ -79,13 +70,8 @@ public final class Http1Wire implements ServerConnectionSelector {
     }
 
     @Override
-    public Set<String> supportedApplicationProtocols() {
-        return Set.of();
-    }
-
-    @Override
     public ServerConnection connection(ConnectionContext ctx) {
-        WireSource source = new WireSource(ctx, maxRequestLine, maxHead);
+        WireSource source = new WireSource(ctx, maxRequestLine(), maxHead);
         WireContext wire = new WireContext(ctx, new WireReader(source), source);
         ServerConnection connection = http1.connection(wire);
         return new WireConnection(wire, connection, (InterruptableTask<?>) connection);
