@@ -84,7 +84,7 @@ public final class ConnectionFaults implements Filter {
     }
 
     private AbandonedRequest abandoned(ServerRequest req, RuntimeException e) {
-        Optional<ConnectionGuard.Reason> timedOut = req.context().get(Client.class)
+        Optional<CloseReason> timedOut = req.context().get(Client.class)
                 .flatMap(client -> guard.timedOut(client.address()));
         if (timedOut.isPresent()) {
             return new AbandonedRequest(Status.REQUEST_TIMEOUT_408.code(), timedOut.get().reason(), e);

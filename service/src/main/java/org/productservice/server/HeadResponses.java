@@ -22,17 +22,17 @@ public final class HeadResponses implements Http1ConnectionListener {
 
     @Override
     public void status(ConnectionContext ctx, Status status) {
-        if (ctx instanceof Http1Wire.WireContext wire) {
+        if (ctx instanceof WireContext wire) {
             wire.answering();
         }
     }
 
     @Override
     public void data(ConnectionContext ctx, BufferData data) {
-        if (!(ctx instanceof Http1Wire.WireContext wire) || wire.body() == Http1Wire.Body.SEND) {
+        if (!(ctx instanceof WireContext wire) || wire.body() == WireContext.Body.SEND) {
             return;
         }
-        if (wire.body() == Http1Wire.Body.AFTER_HEAD && startsWithStatusLine(data)) {
+        if (wire.body() == WireContext.Body.AFTER_HEAD && startsWithStatusLine(data)) {
             int headEnd = headEnd(data);
             if (headEnd > 0 && headEnd < data.available()) {
                 data.trim(data.available() - headEnd);

@@ -22,7 +22,7 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
 public final class Http10Responses implements Http1ConnectionListener {
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
-        if (ctx instanceof Http1Wire.WireContext wire && wire.http10()
+        if (ctx instanceof WireContext wire && wire.http10()
                 && headers.containsToken(HeaderValues.TRANSFER_ENCODING_CHUNKED)
                 && headers instanceof WritableHeaders<?> writable) {
             writable.remove(HeaderNames.TRANSFER_ENCODING);
@@ -32,7 +32,7 @@ public final class Http10Responses implements Http1ConnectionListener {
 
     @Override
     public void data(ConnectionContext ctx, BufferData data) {
-        if (!(ctx instanceof Http1Wire.WireContext wire) || !wire.unchunk() || data.available() == 0
+        if (!(ctx instanceof WireContext wire) || !wire.unchunk() || data.available() == 0
                 || data.get(0) == 'H') {
             // not chunked, or the head (which starts with "HTTP/1.1 ")
             return;

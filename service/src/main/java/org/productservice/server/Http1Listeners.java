@@ -18,7 +18,7 @@ import io.helidon.webserver.http1.Http1ConnectionListener;
  * itself). Register exactly one listener per direction, this one.
  */
 public final class Http1Listeners implements Http1ConnectionListener {
-    // An array and plain loops: these run several times per request, and a forEach lambda
+    // An array and a plain loop: these run several times per request, and a forEach lambda
     // capturing the arguments is an allocation per call.
     private final Http1ConnectionListener[] listeners;
 
@@ -38,30 +38,22 @@ public final class Http1Listeners implements Http1ConnectionListener {
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        for (Http1ConnectionListener listener : listeners) {
-            listener.prologue(ctx, prologue);
-        }
+        each(ctx, prologue, Http1ConnectionListener::prologue);
     }
 
     @Override
     public void headers(ConnectionContext ctx, Headers headers) {
-        for (Http1ConnectionListener listener : listeners) {
-            listener.headers(ctx, headers);
-        }
+        each(ctx, headers, Http1ConnectionListener::headers);
     }
 
     @Override
     public void status(ConnectionContext ctx, Status status) {
-        for (Http1ConnectionListener listener : listeners) {
-            listener.status(ctx, status);
-        }
+        each(ctx, status, Http1ConnectionListener::status);
     }
 
     @Override
     public void data(ConnectionContext ctx, BufferData data) {
-        for (Http1ConnectionListener listener : listeners) {
-            listener.data(ctx, data);
-        }
+        each(ctx, data, Http1ConnectionListener::data);
     }
 
     @Override
@@ -69,5 +61,18 @@ public final class Http1Listeners implements Http1ConnectionListener {
         for (Http1ConnectionListener listener : listeners) {
             listener.data(ctx, bytes, offset, length);
         }
+    }
+
+    // The callbacks are passed as method references that capture nothing: one constant each, no
+    // allocation per call.
+    private <T> void each(ConnectionContext ctx, T argument, Callback<T> callback) {
+        for (Http1ConnectionListener listener : listeners) {
+            callback.call(listener, ctx, argument);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Callback<T> {
+        void call(Http1ConnectionListener listener, ConnectionContext ctx, T argument);
     }
 }

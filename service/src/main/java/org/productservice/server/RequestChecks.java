@@ -30,7 +30,7 @@ public final class RequestChecks implements Http1ConnectionListener {
 
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {
-        if (!(ctx instanceof Http1Wire.WireContext wire)) {
+        if (!(ctx instanceof WireContext wire)) {
             return;
         }
         wire.started(prologue);
@@ -62,7 +62,7 @@ public final class RequestChecks implements Http1ConnectionListener {
             throw RequestException.builder()
                     .type(DirectHandler.EventType.BAD_REQUEST)
                     .status(Status.EXPECTATION_FAILED_417)
-                    .request(ctx instanceof Http1Wire.WireContext wire && wire.prologue() != null
+                    .request(ctx instanceof WireContext wire && wire.prologue() != null
                                      ? DirectTransportRequest.create(wire.prologue(), headers)
                                      : DirectHandler.TransportRequest.empty())
                     .setKeepAlive(false)

@@ -1,7 +1,6 @@
 package org.productservice.server;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 import io.helidon.common.buffers.BufferData;
@@ -9,7 +8,6 @@ import io.helidon.common.concurrency.limits.Limit;
 import io.helidon.http.Status;
 import io.helidon.webserver.ConnectionContext;
 import io.helidon.webserver.spi.ServerConnection;
-import io.helidon.webserver.spi.ServerConnectionSelector;
 
 import org.productservice.http.Refusals;
 import org.productservice.http.TransportProblems;
@@ -23,10 +21,9 @@ import org.productservice.http.TransportProblems;
  *
  * <p>Registered after {@link Http1Wire}, which takes the HTTP/1.1 and HTTP/1.0 lines.
  */
-public final class UnparseableRequests implements ServerConnectionSelector {
+public final class UnparseableRequests extends FirstLineSelector {
     private static final Pattern HTTP_VERSION = Pattern.compile(".* HTTP/\\d\\.\\d\\r?");
 
-    private final int maxRequestLine;
     private final Refusals refusals;
 
     /**
@@ -36,27 +33,17 @@ public final class UnparseableRequests implements ServerConnectionSelector {
      * @param refusals       the listener's refusals
      */
     public UnparseableRequests(int maxRequestLine, Refusals refusals) {
-        this.maxRequestLine = maxRequestLine;
+        super(maxRequestLine);
         this.refusals = refusals;
     }
 
     @Override
-    public int bytesToIdentifyConnection() {
-        return 0;
-    }
-
-    @Override
-    public Support supports(BufferData request) {
-        int lf = request.indexOf((byte) '\n');
-        if (lf == -1) {
-            return request.available() > maxRequestLine ? Support.SUPPORTED : Support.UNKNOWN;
-        }
-        return request.readString(lf).endsWith(" HTTP/1.1\r") ? Support.UNSUPPORTED : Support.SUPPORTED;
-    }
-
-    @Override
-    public Set<String> supportedApplicationProtocols() {
-        return Set.of();
+    Support supports(FirstLine line) {
+        return switch (line) {
+            case PARTIAL -> Support.UNKNOWN;
+            case HTTP1 -> Support.UNSUPPORTED;
+            case TOO_LONG, OTHER -> Support.SUPPORTED;
+        };
     }
 
     @Override
