@@ -111,6 +111,44 @@ class DocsReferencesTest {
         assertThat(missing).as("repository paths named in the docs that do not exist").isEmpty();
     }
 
+    /** DynamoDB API operations the code map names; every other CamelCase name there is one of ours. */
+    private static final Set<String> DYNAMODB_OPERATIONS = Set.of("GetItem", "PutItem", "UpdateItem", "DeleteItem",
+                                                                  "Query", "Scan", "DescribeTable", "CreateTable");
+    private static final Pattern CLASS_NAME = Pattern.compile("[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+");
+
+    @Test
+    void everyClassTheCodeMapNamesExists() {
+        Set<String> classes = new TreeSet<>();
+        // The modules' sources only: node_modules and .git hold no class of ours and are large.
+        try (Stream<Path> modules = Files.list(Repository.ROOT);
+             Stream<Path> files = modules.map(module -> module.resolve("src"))
+                                         .filter(Files::isDirectory)
+                                         .flatMap(DocsReferencesTest::walk)) {
+            files.map(p -> p.getFileName().toString())
+                 .filter(name -> name.endsWith(".java"))
+                 .forEach(name -> classes.add(name.substring(0, name.length() - ".java".length())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Markdown architecture = Markdown.read(Path.of("docs/ARCHITECTURE.md"));
+        List<String> missing = new ArrayList<>();
+        for (String span : architecture.codeSpans()) {
+            String name = span.strip();
+            if (CLASS_NAME.matcher(name).matches() && !classes.contains(name) && !DYNAMODB_OPERATIONS.contains(name)) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("classes named in docs/ARCHITECTURE.md that no .java file defines").isEmpty();
+    }
+
+    private static Stream<Path> walk(Path directory) {
+        try {
+            return Files.walk(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     @Test
     void everyRelativeLinkResolvesToAFileAndItsAnchor() {
         List<String> broken = new ArrayList<>();
