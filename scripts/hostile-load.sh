@@ -73,4 +73,4 @@ for attack in $ATTACKS; do
   grep -E "service available|closed|pending|connected" "$work/$attack.log" | tail -4 | sed 's/^/  slowhttptest: /' || true
   sleep 5
 done
-curl -s "http://$HOST:$ADMIN_PORT/observe/metrics" -H 'Accept: text/plain' | grep '^http_server_connections_closed_total' | grep -v ' 0$' || true
+curl -s "http://$HOST:$ADMIN_PORT/observe/metrics" -H 'Accept: text/plain' | grep '^http_server_connections_closed_total' | grep -Ev ' 0(\.0)?$' || true
