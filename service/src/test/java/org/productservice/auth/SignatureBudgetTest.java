@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
@@ -19,6 +17,7 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.productservice.testing.TestConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -41,9 +40,9 @@ class SignatureBudgetTest {
         Path jwks = Files.createTempFile("jwks", ".json");
         jwks.toFile().deleteOnExit();
         Files.writeString(jwks, new JWKSet(List.of(rsa, p521)).toPublicJWKSet().toString());
-        settings = AuthSettings.create(Config.just(ConfigSources.create(Map.of(
-                "mode", "jwt", "issuer", ForgedTokenCost.ISSUER, "audience", ForgedTokenCost.AUDIENCE,
-                "jwks", jwks.toUri().toString()))));
+        settings = AuthSettings.create(TestConfig.production(Map.of(
+                "auth.mode", "jwt", "auth.issuer", ForgedTokenCost.ISSUER, "auth.audience", ForgedTokenCost.AUDIENCE,
+                "auth.jwks", jwks.toUri().toString())).get("auth"));
     }
 
     @Test

@@ -31,8 +31,9 @@ import static org.productservice.faults.HostileConnections.exchange;
  * Connections that misbehave on purpose: idle, slowloris, stalled bodies, malformed request
  * lines and chunks, clients that leave mid-body, more connections than the cap. The service must
  * close them within their timeouts, answer the malformed ones with a 4xx (never a 500 and never a
- * SEVERE log line), keep its health endpoint on the admin port under 250 ms throughout, and give
- * back its heap and file descriptors afterwards.
+ * SEVERE log line), keep its health endpoint on the admin port answering throughout (no probe near
+ * the Deployment's 2 s probe timeout, nearly all under 100 ms), and give back its heap and file
+ * descriptors afterwards.
  *
  * <p>Sizes fit CI. {@code -Dhostile.connections=N} (for example 10000) adds a manual large run
  * against the service started as a child process with the production heap (see
@@ -49,7 +50,9 @@ class HostileConnectionsTest {
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(2);
     // The watchdog looks every tenth of a timeout; the rest is the scheduling of a busy CI machine.
     private static final Duration SLACK = Duration.ofMillis(1500);
-    private static final Duration HEALTH_BUDGET = Duration.ofMillis(250);
+    // Starvation shows as probes that time out or are slow throughout. A loaded 2-core runner alone
+    // gives single probes a few hundred ms, so: none near the probe timeout, at most 5 % over 100 ms.
+    private static final Duration HEALTH_BUDGET = Duration.ofSeconds(1);
 
     private RunningService service;
     private LogRecorder logs;
@@ -103,6 +106,8 @@ class HostileConnectionsTest {
             assertThat(health.failures()).isEmpty();
             assertThat(health.calls()).isGreaterThan(10);
             assertThat(health.worst()).as("slowest health answer").isLessThan(HEALTH_BUDGET);
+            assertThat(health.over100ms()).as("health answers over 100 ms of %d", health.calls())
+                    .isLessThanOrEqualTo(health.calls() / 20);
         }
         Api.Response metrics = service.admin().get("/observe/metrics", "Accept", "text/plain");
         assertThat(metrics.body()).containsPattern(
@@ -129,6 +134,8 @@ class HostileConnectionsTest {
             health.close();
             assertThat(health.failures()).isEmpty();
             assertThat(health.worst()).as("slowest readiness answer").isLessThan(HEALTH_BUDGET);
+            assertThat(health.over100ms()).as("readiness answers over 100 ms of %d", health.calls())
+                    .isLessThanOrEqualTo(health.calls() / 20);
         }
         // The cut requests are recorded as 408, not as 500.
         String metrics = service.admin().get("/observe/metrics", "Accept", "text/plain").body();
