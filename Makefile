@@ -93,8 +93,8 @@ ATTACKS ?=
 DURATION ?=
 
 .PHONY: hostile
-hostile: ## Lock-out attacks at full size against `make run` (slowhttptest; ATTACKS=slow-read slow-body slowloris admin)
-	PORT=$(PORT) ADMIN_PORT=9080 $(if $(ATTACKS),ATTACKS='$(ATTACKS)') $(if $(DURATION),DURATION=$(DURATION)) scripts/hostile-load.sh
+hostile: ## Lock-out attacks at full size against `make run` (slowhttptest; ATTACKS=slow-read slow-body slowloris trickle admin)
+	PORT=$(PORT) ADMIN_PORT=$(ADMIN_PORT) $(if $(ATTACKS),ATTACKS='$(ATTACKS)') $(if $(DURATION),DURATION=$(DURATION)) scripts/hostile-load.sh
 
 .PHONY: build
 build: check-jdk ## Compile and package everything, without tests
