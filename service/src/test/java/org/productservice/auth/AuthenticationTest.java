@@ -14,10 +14,17 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.LogCapture;
 import org.productservice.testing.RawHttp;
 import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
@@ -26,6 +33,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -34,16 +42,9 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -406,34 +407,14 @@ class AuthenticationTest {
 
     @Test
     void theAccessLogNamesThePrincipalButNeverTheToken() throws Exception {
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                lines.add(org.productservice.logging.LogFormat.JSON.formatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger access = java.util.logging.Logger.getLogger("org.productservice.access");
-        java.util.logging.Level level = access.getLevel();
-        access.setLevel(java.util.logging.Level.INFO);
-        access.addHandler(capture);
         String token = rsaToken(rsa, claims(issuer, "logged-client", "products.read").build());
-        try {
+        List<String> lines;
+        try (LogCapture access = LogCapture.access(LogFormat.JSON)) {
+            lines = access.lines();
             api.get("/products", "Authorization", bearer(token), "X-Request-Id", "principal-log-1");
             for (int i = 0; i < 100 && lines.stream().noneMatch(l -> l.contains("principal-log-1")); i++) {
                 Thread.sleep(20);
             }
-        } finally {
-            access.removeHandler(capture);
-            access.setLevel(level);
         }
 
         String line = lines.stream().filter(l -> l.contains("principal-log-1")).findFirst().orElseThrow();
@@ -802,23 +783,8 @@ class AuthenticationTest {
 
     @Test
     void aRefusedConnectionToTheIssuerIsLoggedWithItsCause() throws Exception {
-        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                warnings.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger keySource = java.util.logging.Logger.getLogger(KeySource.class.getName());
-        keySource.addHandler(capture);
+        LogCapture keySource = LogCapture.messages(KeySource.class.getName());
+        List<String> warnings = keySource.lines();
         int closedPort;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
@@ -830,7 +796,7 @@ class AuthenticationTest {
             }
         } finally {
             service.close();
-            keySource.removeHandler(capture);
+            keySource.close();
         }
 
         assertThat(warnings).anySatisfy(message -> assertThat(message)
