@@ -4,8 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
@@ -22,21 +21,10 @@ import static org.productservice.testing.Problems.assertProblem;
  * through paths, products kept by caches or sniffed by browsers, the docs framed by other sites.
  */
 class HardeningTest {
-    private static RunningService server;
-    private static Api api;
-    private static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = RunningService.start(Map.of());
-        api = server.api();
-        admin = server.admin();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @AutoClose
+    private static final RunningService SERVER = RunningService.start(Map.of());
+    private final Api api = SERVER.api();
+    private final Api admin = SERVER.admin();
 
     @Test
     void unknownMethodsGet501AndAddNoMetricSeries() {
