@@ -10,17 +10,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
 
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.productservice.docs.ApiDocs;
 import org.productservice.product.ProductApiSettings;
 import org.productservice.product.ProductService;
 import org.productservice.testing.Api;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 import org.yaml.snakeyaml.Yaml;
 
@@ -33,20 +31,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The OpenAPI document matches the routes the service registers, and the docs are served. (That
  * its schemas have every product field is {@code product.ProductFieldsTest}'s.)
  */
-@ServerTest
 class ApiDocsTest {
     private static final Set<String> HTTP_METHODS = Set.of("get", "post", "put", "patch", "delete", "head", "options");
 
-    private final Api api;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    ApiDocsTest(WebServer server) {
-        this.api = new Api(server.port());
-    }
-
-    @SetUpServer
-    static void server(WebServerConfig.Builder server) {
-        Main.configure(server, TestEngine.get().config(Map.of()));
-    }
+    private final Api api = SERVICE.api();
 
     @Test
     void everyDocumentedOperationIsRoutedAndEveryRouteIsDocumented() throws Exception {

@@ -11,14 +11,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntFunction;
 
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -26,20 +22,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.productservice.testing.Problems.assertProblem;
 
 /** Many clients at once: optimistic concurrency on updates, and idempotent creates. */
-@ServerTest
 class ConcurrencyAndIdempotencyTest {
     private static final int CLIENTS = 12;
 
-    private final Api api;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    ConcurrencyAndIdempotencyTest(WebServer server) {
-        this.api = new Api(server.port());
-    }
-
-    @SetUpServer
-    static void server(WebServerConfig.Builder server) {
-        Main.configure(server, TestEngine.get().config(Map.of()));
-    }
+    private final Api api = SERVICE.api();
 
     @Test
     void parallelUpdatesWithTheSameIfMatchLetExactlyOneWinEachRound() throws Exception {

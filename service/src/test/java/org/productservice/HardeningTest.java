@@ -1,18 +1,14 @@
 package org.productservice;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.LogCapture;
 import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,21 +21,10 @@ import static org.productservice.testing.Problems.assertProblem;
  * through paths, products kept by caches or sniffed by browsers, the docs framed by other sites.
  */
 class HardeningTest {
-    private static RunningService server;
-    private static Api api;
-    private static Api admin;
-
-    @BeforeAll
-    static void start() {
-        server = RunningService.start(Map.of());
-        api = server.api();
-        admin = server.admin();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @AutoClose
+    private static final RunningService SERVER = RunningService.start(Map.of());
+    private final Api api = SERVER.api();
+    private final Api admin = SERVER.admin();
 
     @Test
     void unknownMethodsGet501AndAddNoMetricSeries() {
@@ -62,35 +47,14 @@ class HardeningTest {
 
     @Test
     void controlCharactersInAPathCannotForgeLogLines() throws Exception {
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(LogFormat.TEXT.formatter().format(record));
-                lines.add(LogFormat.JSON.formatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger access = Logger.getLogger("org.productservice.access");
-        java.util.logging.Level level = access.getLevel();
-        access.setLevel(java.util.logging.Level.INFO);
-        access.addHandler(capture);
-        try {
+        List<String> lines;
+        try (LogCapture access = LogCapture.access(LogFormat.TEXT, LogFormat.JSON)) {
+            lines = access.lines();
             api.get("/products/x%0D%0A12:00:00.000%20INFO%20forged%1B%5B31m%C2%9B");
             // The line is written once the response is sent, which can be just after the client has it.
             for (int i = 0; i < 100 && lines.size() < 2; i++) {
                 Thread.sleep(20);
             }
-        } finally {
-            access.removeHandler(capture);
-            access.setLevel(level);
         }
 
         String escaped = "/products/x\\x0D\\x0A12:00:00.000 INFO forged\\x1B[31m\\x9B";

@@ -15,8 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.productservice.testing.Api;
 import org.productservice.testing.ApiContract;
@@ -30,19 +29,9 @@ import static org.productservice.testing.Problems.assertProblem;
 
 /** The server's explicit limits: body size, header size, concurrency. */
 class LimitsTest {
-    private static RunningService server;
-    private static Api api;
-
-    @BeforeAll
-    static void start() {
-        server = RunningService.start(Map.of("limits.body", "1024", "limits.headers", "2048"));
-        api = server.api();
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
+    @AutoClose
+    private static final RunningService SERVER = RunningService.start(Map.of("limits.body", "1024", "limits.headers", "2048"));
+    private final Api api = SERVER.api();
 
     @Test
     void aBodyOverTheLimitIs413() {
@@ -139,7 +128,7 @@ class LimitsTest {
     }
 
     private static String raw(String request) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+        try (Socket socket = new Socket("127.0.0.1", SERVER.port())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -6,17 +6,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -28,18 +24,11 @@ import static org.productservice.testing.Problems.assertProblem;
  * FastAPI service this one replaces, a conditional GET, and every rule a create's body must meet
  * (PUT's body follows the same rules, checked alongside).
  */
-@ServerTest
 class ProductCreateGetTest {
-    private final Api api;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    ProductCreateGetTest(WebServer server) {
-        this.api = new Api(server.port());
-    }
-
-    @SetUpServer
-    static void server(WebServerConfig.Builder server) {
-        Main.configure(server, TestEngine.get().config(Map.of()));
-    }
+    private final Api api = SERVICE.api();
 
     @Test
     void originalServicesCurlCallsWork() {

@@ -9,16 +9,12 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -26,20 +22,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.productservice.testing.Problems.assertProblem;
 
 /** Queries by name and the list of all products: order, paging, cursors, and the cost of a page. */
-@ServerTest
 class ProductListTest {
-    private final Api api;
-    private final Api admin;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    ProductListTest(WebServer server) {
-        this.api = new Api(server.port());
-        this.admin = Api.admin(server.port(Main.ADMIN_SOCKET));
-    }
-
-    @SetUpServer
-    static void server(WebServerConfig.Builder server) {
-        Main.configure(server, TestEngine.get().config(Map.of()));
-    }
+    private final Api api = SERVICE.api();
+    private final Api admin = SERVICE.admin();
 
     @Test
     void queryByNameWalksEveryProductOnceNewestFirstThenOldestFirst() throws InterruptedException {

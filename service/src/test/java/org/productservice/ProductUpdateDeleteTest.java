@@ -3,17 +3,13 @@ package org.productservice;
 import java.util.Map;
 import java.util.UUID;
 
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.testing.junit5.ServerTest;
-import io.helidon.webserver.testing.junit5.SetUpServer;
-
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -21,20 +17,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.productservice.testing.Problems.assertProblem;
 
 /** PUT, PATCH and DELETE with their preconditions (If-Match), and the methods each route refuses, over real HTTP. */
-@ServerTest
 class ProductUpdateDeleteTest {
     private static final String MERGE_PATCH = "application/merge-patch+json";
 
-    private final Api api;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    ProductUpdateDeleteTest(WebServer server) {
-        this.api = new Api(server.port());
-    }
-
-    @SetUpServer
-    static void server(WebServerConfig.Builder server) {
-        Main.configure(server, TestEngine.get().config(Map.of()));
-    }
+    private final Api api = SERVICE.api();
 
     @Test
     void putReplacesFieldsAndBumpsVersionAndUpdatedAt() throws InterruptedException {

@@ -14,21 +14,26 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.function.Consumer;
 import java.util.stream.Stream;
 
-import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
-
-import org.productservice.Main;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.LogCapture;
 import org.productservice.testing.RawHttp;
+import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jose.crypto.ECDSASigner;
 import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
@@ -37,16 +42,9 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
-import com.nimbusds.jose.PlainHeader;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -64,7 +62,7 @@ class AuthenticationTest {
     private static JwksServer issuer;
     private static RSAKey rsa;
     private static ECKey ec;
-    private static WebServer server;
+    private static RunningService server;
     private static Api api;
     private static Api admin;
 
@@ -75,17 +73,17 @@ class AuthenticationTest {
         ec = new ECKeyGenerator(Curve.P_256).keyID("ec-" + UUID.randomUUID()).generate();
         issuer.publish(rsa, ec);
         server = startService(issuer, Map.of("auth.jwks", issuer.jwksUri()));
-        api = new Api(server.port());
-        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
+        api = server.api();
+        admin = server.admin();
     }
 
     @AfterAll
     static void stop() {
-        server.stop();
+        server.close();
         issuer.close();
     }
 
-    static WebServer startService(JwksServer issuer, Map<String, String> overrides) {
+    static RunningService startService(JwksServer issuer, Map<String, String> overrides) {
         // Every service of this class shares one pair of tables: a new table can cost a start the
         // SDK waiter's 20 s poll interval when the engine is slow to make it ACTIVE.
         Map<String, String> values = new HashMap<>(Map.of("auth.mode", "jwt",
@@ -95,8 +93,7 @@ class AuthenticationTest {
                                                           "dynamodb.table.products", TABLES + "-products",
                                                           "dynamodb.table.idempotency", TABLES + "-idempotency"));
         values.putAll(overrides);
-        Config config = TestEngine.get().config(values);
-        return WebServer.builder().update(builder -> Main.configure(builder, config)).build().start();
+        return RunningService.start(TestEngine.get().config(values));
     }
 
     static JWTClaimsSet.Builder claims(JwksServer issuer, String subject, String scope) {
@@ -410,34 +407,14 @@ class AuthenticationTest {
 
     @Test
     void theAccessLogNamesThePrincipalButNeverTheToken() throws Exception {
-        List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                lines.add(org.productservice.logging.LogFormat.JSON.formatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger access = java.util.logging.Logger.getLogger("org.productservice.access");
-        java.util.logging.Level level = access.getLevel();
-        access.setLevel(java.util.logging.Level.INFO);
-        access.addHandler(capture);
         String token = rsaToken(rsa, claims(issuer, "logged-client", "products.read").build());
-        try {
+        List<String> lines;
+        try (LogCapture access = LogCapture.access(LogFormat.JSON)) {
+            lines = access.lines();
             api.get("/products", "Authorization", bearer(token), "X-Request-Id", "principal-log-1");
             for (int i = 0; i < 100 && lines.stream().noneMatch(l -> l.contains("principal-log-1")); i++) {
                 Thread.sleep(20);
             }
-        } finally {
-            access.removeHandler(capture);
-            access.setLevel(level);
         }
 
         String line = lines.stream().filter(l -> l.contains("principal-log-1")).findFirst().orElseThrow();
@@ -551,13 +528,13 @@ class AuthenticationTest {
 
     @Test
     void cognitoStyleTokensUseClientIdAsAudienceAndPrincipalWithPrefixedScopes() throws Exception {
-        WebServer cognito = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
+        RunningService cognito = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
                                                         "auth.claims.audience", "client_id",
                                                         "auth.audience", "app-client-1",
                                                         "auth.scopes.read", "product-api/products.read",
                                                         "auth.scopes.write", "product-api/products.write"));
         try {
-            Api client = new Api(cognito.port());
+            Api client = cognito.api();
             Instant now = Instant.now();
             JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
                     .issuer(issuer.issuer())
@@ -579,7 +556,7 @@ class AuthenticationTest {
             assertThat(otherClient.status()).isEqualTo(401);
             assertThat(otherClient.header("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("wrong audience"));
         } finally {
-            cognito.stop();
+            cognito.close();
         }
     }
 
@@ -589,10 +566,10 @@ class AuthenticationTest {
             broken.publish(rsa);
             broken.down(true);
             // Discovery from the issuer this time (no auth.jwks).
-            WebServer service = startService(broken, Map.of());
+            RunningService service = startService(broken, Map.of());
             try {
-                Api client = new Api(service.port());
-                Api clientAdmin = Api.admin(service.port(Main.ADMIN_SOCKET));
+                Api client = service.api();
+                Api clientAdmin = service.admin();
                 String token = rsaToken(rsa, claims(broken, "x", BOTH).build());
 
                 Api.Response refused = client.get("/products", "Authorization", bearer(token));
@@ -616,7 +593,7 @@ class AuthenticationTest {
                 assertThat(recovered.status()).as(recovered.body()).isEqualTo(200);
                 assertThat(clientAdmin.get("/observe/health/ready").status()).isEqualTo(200);
             } finally {
-                service.stop();
+                service.close();
             }
         }
     }
@@ -643,9 +620,9 @@ class AuthenticationTest {
         try (JwksServer rotating = new JwksServer()) {
             rotating.publish(rsa);
             // The production refresh interval: only the burst lets the rotation through at once.
-            WebServer service = startService(rotating, Map.of("auth.jwks", rotating.jwksUri(), "auth.keys.refresh", "PT30S"));
+            RunningService service = startService(rotating, Map.of("auth.jwks", rotating.jwksUri(), "auth.keys.refresh", "PT30S"));
             try {
-                Api client = new Api(service.port());
+                Api client = service.api();
                 assertThat(client.get("/products", "Authorization", bearer(rsaToken(rsa, claims(rotating, "a", BOTH).build())))
                                    .status()).isEqualTo(200);
                 // A stray token from elsewhere makes the service fetch the keys: the fetch that used to block rotations.
@@ -666,16 +643,16 @@ class AuthenticationTest {
                 assertThat(rsaRotated.status()).as(rsaRotated.body()).isEqualTo(200);
                 assertThat(ecRotated.status()).as(ecRotated.body()).isEqualTo(200);
             } finally {
-                service.stop();
+                service.close();
             }
         }
     }
 
     @Test
     void anExplicitAlgorithmListRefusesTheOthers() throws Exception {
-        WebServer service = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(), "auth.algorithms", "ES256"));
+        RunningService service = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(), "auth.algorithms", "ES256"));
         try {
-            Api client = new Api(service.port());
+            Api client = service.api();
             SignedJWT es = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(ec.getKeyID()).build(),
                                          claims(issuer, "client-ec", "products.read").build());
             es.sign(new ECDSASigner(ec));
@@ -688,19 +665,19 @@ class AuthenticationTest {
                     CHALLENGE + ", error=\"invalid_token\", error_description=\"signature algorithm not accepted\"");
             assertThat(ecAccepted.status()).as(ecAccepted.body()).isEqualTo(200);
         } finally {
-            service.stop();
+            service.close();
         }
     }
 
     @Test
     void keycloakStyleTokensWithoutAnAudienceMapperLetTwoNamedClientsIn() throws Exception {
         // A realm without an audience mapper: aud is "account", azp names the client.
-        WebServer keycloak = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
+        RunningService keycloak = startService(issuer, Map.of("auth.jwks", issuer.jwksUri(),
                                                          "auth.claims.audience", "azp",
                                                          "auth.audience", "product-reader, product-writer",
                                                          "auth.claims.principal", "azp"));
         try {
-            Api client = new Api(keycloak.port());
+            Api client = keycloak.api();
             String reader = rsaToken(rsa, claims(issuer, UUID.randomUUID().toString(), "products.read")
                     .audience("account").claim("azp", "product-reader").build());
             String writer = rsaToken(rsa, claims(issuer, UUID.randomUUID().toString(), BOTH)
@@ -728,7 +705,7 @@ class AuthenticationTest {
             assertThat(refused.header("WWW-Authenticate")).hasValue(
                     CHALLENGE + ", error=\"invalid_token\", error_description=\"wrong audience\"");
         } finally {
-            keycloak.stop();
+            keycloak.close();
         }
     }
 
@@ -747,10 +724,10 @@ class AuthenticationTest {
         try (JwksServer slow = new JwksServer()) {
             slow.publish(rsa);
             // auth.keys.wait is still accepted, and no longer makes a call wait.
-            WebServer service = startService(slow, Map.of("auth.jwks", slow.jwksUri(), "auth.keys.timeout", "PT4S",
+            RunningService service = startService(slow, Map.of("auth.jwks", slow.jwksUri(), "auth.keys.timeout", "PT4S",
                                                           "auth.keys.wait", "PT10S"));
             try {
-                Api client = new Api(service.port());
+                Api client = service.api();
                 assertThat(client.get("/products", "Authorization", bearer(rsaToken(rsa, claims(slow, "x", BOTH).build())))
                                    .status()).isEqualTo(200);
                 slow.stall(true);
@@ -772,7 +749,7 @@ class AuthenticationTest {
                 slow.stall(false);
                 assertThat(acceptedOnceFetched(client, token).status()).isEqualTo(200);
             } finally {
-                service.stop();
+                service.close();
             }
         }
     }
@@ -782,9 +759,9 @@ class AuthenticationTest {
         try (JwksServer slow = new JwksServer()) {
             slow.publish(rsa);
             slow.stall(true);
-            WebServer service = startService(slow, Map.of("auth.jwks", slow.jwksUri(), "auth.keys.timeout", "PT1S"));
+            RunningService service = startService(slow, Map.of("auth.jwks", slow.jwksUri(), "auth.keys.timeout", "PT1S"));
             try {
-                Api client = new Api(service.port());
+                Api client = service.api();
                 String token = rsaToken(rsa, claims(slow, "x", BOTH).build());
                 Api.Response unavailable = client.get("/products", "Authorization", bearer(token));
 
@@ -799,42 +776,27 @@ class AuthenticationTest {
                 }
                 assertThat(recovered.status()).as(recovered.body()).isEqualTo(200);
             } finally {
-                service.stop();
+                service.close();
             }
         }
     }
 
     @Test
     void aRefusedConnectionToTheIssuerIsLoggedWithItsCause() throws Exception {
-        List<String> warnings = java.util.Collections.synchronizedList(new ArrayList<>());
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                warnings.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        java.util.logging.Logger keySource = java.util.logging.Logger.getLogger(KeySource.class.getName());
-        keySource.addHandler(capture);
+        LogCapture keySource = LogCapture.messages(KeySource.class.getName());
+        List<String> warnings = keySource.lines();
         int closedPort;
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = socket.getLocalPort();
         }
-        WebServer service = startService(issuer, Map.of("auth.jwks", "http://127.0.0.1:" + closedPort + "/jwks"));
+        RunningService service = startService(issuer, Map.of("auth.jwks", "http://127.0.0.1:" + closedPort + "/jwks"));
         try {
             for (int i = 0; i < 100 && warnings.isEmpty(); i++) {
                 Thread.sleep(50);
             }
         } finally {
-            service.stop();
-            keySource.removeHandler(capture);
+            service.close();
+            keySource.close();
         }
 
         assertThat(warnings).anySatisfy(message -> assertThat(message)

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,6 +18,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.productservice.testing.Api;
+import org.productservice.testing.Processes;
 import org.productservice.testing.TestEngine;
 
 /**
@@ -57,40 +59,70 @@ final class ChildService implements AutoCloseable {
         if (openFiles > 0) {
             command.addAll(List.of("bash", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "child-service"));
         }
-        command.addAll(List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                "-XX:MaxRAM=640m", "-Xmx80m", "-XX:TrimNativeHeapInterval=2000", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-                "-cp", System.getProperty("java.class.path"),
-                "-Dconfig.profile=local",
-                "-Dlog.format=text",
-                "-Dserver.host=127.0.0.1",
-                "-Dserver.port=" + port,
-                "-Dadmin.port=" + adminPort,
-                "-Ddynamodb.endpoint=" + TestEngine.get().endpoint(),
-                "-Ddynamodb.table.products=child-products-" + suffix,
-                "-Ddynamodb.table.idempotency=child-idempotency-" + suffix));
-        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
-        command.add("org.productservice.Main");
+        Map<String, String> all = new HashMap<>(Map.of(
+                "server.port", Integer.toString(port),
+                "admin.port", Integer.toString(adminPort),
+                "dynamodb.endpoint", TestEngine.get().endpoint(),
+                "dynamodb.table.products", "child-products-" + suffix,
+                "dynamodb.table.idempotency", "child-idempotency-" + suffix));
+        all.putAll(settings);
+        command.addAll(javaMain(List.of("-XX:MaxRAM=640m", "-Xmx80m", "-XX:TrimNativeHeapInterval=2000", "-XX:+UseSerialGC",
+                                        "-XX:+ExitOnOutOfMemoryError"), all));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output).start();
         return new ChildService(process, port, adminPort);
     }
 
-    /** Waits until the service is ready. */
-    void awaitReady() throws InterruptedException {
+    /**
+     * The command that runs {@code Main} from this JVM's class path, as {@code make run} does
+     * (local profile, text logs, loopback only).
+     *
+     * @param jvmOptions options of the JVM, e.g. its memory
+     * @param settings   {@code -D} configuration
+     * @return the command line
+     */
+    static List<String> javaMain(List<String> jvmOptions, Map<String, String> settings) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                               "-Dconfig.profile=local",
+                               "-Dlog.format=text",
+                               "-Dserver.host=127.0.0.1"));
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        command.add("org.productservice.Main");
+        return command;
+    }
+
+    /**
+     * Waits until a service process answers ready on its admin port.
+     *
+     * @param adminPort its admin port
+     * @param process   the process, whose end stops the wait
+     * @param within    longest wait
+     * @return whether it became ready
+     */
+    static boolean awaitReady(int adminPort, Process process, Duration within) throws InterruptedException {
         Api admin = Api.admin(adminPort);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline && process.isAlive()) {
             try {
                 if (admin.get("/observe/health/ready").status() == 200) {
-                    return;
+                    return true;
                 }
             } catch (UncheckedIOException notListeningYet) {
                 // still starting
             }
             Thread.sleep(200);
         }
-        close();
-        throw new AssertionError("the child service did not become ready");
+        return false;
+    }
+
+    /** Waits until the service is ready. */
+    void awaitReady() throws InterruptedException {
+        if (!awaitReady(adminPort, process, Duration.ofSeconds(90))) {
+            close();
+            throw new AssertionError("the child service did not become ready");
+        }
     }
 
     /**
@@ -152,14 +184,6 @@ final class ChildService implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        Processes.stop(process, Duration.ofSeconds(30));
     }
 }

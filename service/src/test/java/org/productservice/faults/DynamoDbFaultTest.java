@@ -12,8 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -47,17 +46,9 @@ class DynamoDbFaultTest {
             "dynamodb.retry.attempts", "3",
             "errors.retry.after", "PT1S");
 
-    private FaultProxy proxy;
-
-    @BeforeEach
-    void startProxy() {
-        proxy = FaultProxy.start(TestEngine.get().endpoint());
-    }
-
-    @AfterEach
-    void stopProxy() {
-        proxy.close();
-    }
+    /** A proxy of its own for each test: faults set by one test never reach the next. */
+    @AutoClose
+    private final FaultProxy proxy = FaultProxy.start(TestEngine.get().endpoint());
 
     @Test
     void engineDownAtStartMeansLiveButNotReadyThenReadyOnceItAppears() {

@@ -3,12 +3,11 @@ package org.productservice.faults;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -47,27 +46,24 @@ class GracefulShutdownTest {
         int adminPort = freePort();
         try (FaultProxy proxy = FaultProxy.start(engine);
              ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElseThrow(),
-                    "-cp", System.getProperty("java.class.path"),
-                    "-Dconfig.profile=local",
-                    "-Dlog.format=text",
-                    "-Dserver.host=127.0.0.1",
-                    "-Dserver.port=" + port,
-                    "-Dadmin.port=" + adminPort,
-                    "-Ddynamodb.endpoint=" + proxy.endpoint(),
+            Map<String, String> settings = new HashMap<>(Map.of(
+                    "server.port", Integer.toString(port),
+                    "admin.port", Integer.toString(adminPort),
+                    "dynamodb.endpoint", proxy.endpoint(),
                     // A slow engine, not a broken one: no DynamoDB timeout may fire.
-                    "-Ddynamodb.timeout.socket=PT10S",
-                    "-Ddynamodb.timeout.attempt=PT10S",
-                    "-Ddynamodb.timeout.call=PT15S",
-                    "-Dshutdown.grace=PT20S"));
-            tables.forEach((key, value) -> command.add("-D" + key + "=" + value));
-            command.add("org.productservice.Main");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                    "dynamodb.timeout.socket", "PT10S",
+                    "dynamodb.timeout.attempt", "PT10S",
+                    "dynamodb.timeout.call", "PT15S",
+                    "shutdown.grace", "PT20S"));
+            settings.putAll(tables);
+            Process process = new ProcessBuilder(ChildService.javaMain(List.of(), settings)).redirectErrorStream(true).start();
             try {
                 threads.execute(() -> readOutput(process, output));
                 Api api = new Api(port);
-                awaitReady(Api.admin(adminPort), process, output);
+                if (!ChildService.awaitReady(adminPort, process, Duration.ofSeconds(60))) {
+                    throw new AssertionError("the service did not get ready within 60 s (alive: " + process.isAlive()
+                                                     + "); output:\n" + String.join("\n", output));
+                }
 
                 proxy.delay(ENGINE_LATENCY);
                 proxy.clearRecords();
@@ -102,22 +98,6 @@ class GracefulShutdownTest {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
-    }
-
-    private static void awaitReady(Api api, Process process, ConcurrentLinkedQueue<String> output) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            try {
-                if (api.get("/observe/health/ready").status() == 200) {
-                    return;
-                }
-            } catch (UncheckedIOException notListeningYet) {
-                // Still starting.
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the service did not get ready within 60 s (alive: " + process.isAlive() + "); output:\n"
-                                         + String.join("\n", output));
     }
 
     private static void readOutput(Process process, ConcurrentLinkedQueue<String> output) {

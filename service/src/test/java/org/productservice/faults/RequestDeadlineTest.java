@@ -13,8 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -45,17 +44,9 @@ class RequestDeadlineTest {
      */
     private static final Duration MARGIN = Duration.ofMillis(750);
 
-    private FaultProxy proxy;
-
-    @BeforeEach
-    void startProxy() {
-        proxy = FaultProxy.start(TestEngine.get().endpoint());
-    }
-
-    @AfterEach
-    void stopProxy() {
-        proxy.close();
-    }
+    /** A proxy of its own for each test: faults set by one test never reach the next. */
+    @AutoClose
+    private final FaultProxy proxy = FaultProxy.start(TestEngine.get().endpoint());
 
     private RunningService start() {
         Map<String, String> config = new HashMap<>(DynamoDbFaultTest.SHIPPED_TIMEOUTS);

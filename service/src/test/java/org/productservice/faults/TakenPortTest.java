@@ -7,8 +7,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,7 @@ class TakenPortTest {
     void aTakenApiPortEndsTheStartWithExitOneAndALineNamingIt() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Outcome outcome = start("-Dserver.port=" + port, "-Dadmin.port=0");
+            Outcome outcome = start(port, 0);
 
             assertThat(outcome.exitCode).as(outcome.output).isEqualTo(1);
             assertThat(outcome.output.lines().toList()).as(outcome.output)
@@ -42,7 +42,7 @@ class TakenPortTest {
     void aTakenAdminPortIsNamedAsTheAdminPortNotTheApiPort() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Outcome outcome = start("-Dserver.port=0", "-Dadmin.port=" + port);
+            Outcome outcome = start(0, port);
 
             assertThat(outcome.exitCode).as(outcome.output).isEqualTo(1);
             assertThat(outcome.output.lines().toList()).as(outcome.output)
@@ -52,18 +52,12 @@ class TakenPortTest {
         }
     }
 
-    private static Outcome start(String... ports) throws Exception {
-        List<String> command = new ArrayList<>(List.of(
-                ProcessHandle.current().info().command().orElseThrow(),
-                "-cp", System.getProperty("java.class.path"),
-                "-Dconfig.profile=local",
-                "-Dlog.format=text",
-                "-Dserver.host=127.0.0.1",
-                "-Dadmin.host=127.0.0.1",
-                "-Ddynamodb.endpoint=" + TestEngine.get().endpoint()));
-        command.addAll(List.of(ports));
-        command.add("org.productservice.Main");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    private static Outcome start(int port, int adminPort) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(ChildService.javaMain(List.of(), Map.of(
+                "server.port", Integer.toString(port),
+                "admin.port", Integer.toString(adminPort),
+                "admin.host", "127.0.0.1",
+                "dynamodb.endpoint", TestEngine.get().endpoint()))).redirectErrorStream(true);
         // The service reads its ports from the environment before system properties: a developer's
         // exported ADMIN_PORT would move the listener this test names.
         builder.environment().keySet().removeAll(List.of("SERVER_PORT", "SERVER_HOST", "ADMIN_PORT", "ADMIN_HOST"));

@@ -2,15 +2,11 @@ package org.productservice.observability;
 
 import java.util.Map;
 
-import io.helidon.webserver.WebServer;
-
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.testing.Api;
 import org.productservice.testing.MetricSamples;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,24 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DynamoDbOutcomeMetricsTest {
 
-    private static WebServer server;
-    private static Api api;
-    private static Api admin;
+    @AutoClose
+    private static final RunningService SERVICE = RunningService.start(Map.of());
 
-    @BeforeAll
-    static void start() {
-        server = WebServer.builder()
-                .update(builder -> Main.configure(builder, TestEngine.get().config(Map.of())))
-                .build()
-                .start();
-        api = new Api(server.port());
-        admin = Api.admin(server.port(Main.ADMIN_SOCKET));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.stop();
-    }
+    private final Api api = SERVICE.api();
+    private final Api admin = SERVICE.admin();
 
     @Test
     void alertingCountersExistAtZeroBeforeAnyEvent() {
@@ -113,7 +96,7 @@ class DynamoDbOutcomeMetricsTest {
     }
 
     /** The metrics endpoint's samples, keyed by name and sorted labels without quotes (Helidon's scope left out). */
-    private static Map<String, Double> scrape() {
+    private Map<String, Double> scrape() {
         return MetricSamples.scrape(admin).asMap();
     }
 }

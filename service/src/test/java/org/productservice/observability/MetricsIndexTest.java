@@ -11,14 +11,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.helidon.webserver.WebServer;
-
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.productservice.Main;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,31 +30,23 @@ class MetricsIndexTest {
     // Metric names as the rules and the dashboard write them; kube-state-metrics' kube_* are not the service's.
     private static final Pattern QUERIED = Pattern.compile("\\b((?:http_server|dynamodb_client|auth|jvm|process|system)_[a-z0-9_]+)");
 
-    private static WebServer server;
+    @AutoClose
+    private static final RunningService SERVER = RunningService.start(Map.of());
     private static Index index;
 
     @BeforeAll
-    static void start() throws IOException {
-        server = WebServer.builder()
-                .update(builder -> Main.configure(builder, TestEngine.get().config(Map.of())))
-                .build()
-                .start();
+    static void readIndex() throws IOException {
         index = Index.read(ROOT.resolve("docs/METRICS.md"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.stop();
     }
 
     @Test
     void everyExposedFamilyIsIndexedAndEveryAlwaysPresentOneIsExposed() {
-        Api api = new Api(server.port());
+        Api api = SERVER.api();
         String id = api.createProduct("indexed", "metrics").path("id").asText();
         assertThat(api.get("/products/" + id).status()).isEqualTo(200);
         assertThat(api.get("/products?limit=5").status()).isEqualTo(200);
 
-        Set<String> exposed = families(Api.admin(server.port(Main.ADMIN_SOCKET))
+        Set<String> exposed = families(SERVER.admin()
                                                .get("/observe/metrics", "Accept", "text/plain").body());
 
         assertThat(exposed).as("families exposed").contains("http_server_requests_seconds", "dynamodb_client_calls_seconds");

@@ -28,8 +28,6 @@ import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
-import io.helidon.webserver.WebServer;
-
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.knowm.xchart.BitmapEncoder;
@@ -37,9 +35,8 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
-import org.productservice.Main;
 import org.productservice.testing.Api;
-import org.productservice.testing.TestEngine;
+import org.productservice.testing.RunningService;
 import org.yaml.snakeyaml.Yaml;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -83,16 +80,13 @@ class RealPrometheusTest {
             Assumptions.abort("prometheus not on the PATH (Debian package prometheus)");
         }
         Path dir = Files.createTempDirectory("prometheus-test");
-        WebServer service = WebServer.builder()
-                .update(builder -> Main.configure(builder, TestEngine.get().config(Map.of())))
-                .build()
-                .start();
+        RunningService service = RunningService.start(Map.of());
         HttpServer kubeStateMetrics = kubeStateMetrics();
         Process prometheus = null;
         try {
             int port = freePort();
             Files.writeString(dir.resolve("rules.yaml"), rulesForTest(), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve("prometheus.yml"), config(service.port(Main.ADMIN_SOCKET), kubeStateMetrics.getAddress().getPort()),
+            Files.writeString(dir.resolve("prometheus.yml"), config(service.adminPort(), kubeStateMetrics.getAddress().getPort()),
                               StandardCharsets.UTF_8);
             prometheus = new ProcessBuilder("prometheus", "--config.file=" + dir.resolve("prometheus.yml"),
                                             "--storage.tsdb.path=" + dir.resolve("data"),
@@ -104,7 +98,7 @@ class RealPrometheusTest {
             awaitReady(base, prometheus, dir);
 
             long start = System.currentTimeMillis() / 1000;
-            mixedTraffic(new Api(service.port()), Duration.ofSeconds(20));
+            mixedTraffic(service.api(), Duration.ofSeconds(20));
             Thread.sleep(3_000); // the last scrapes and rule evaluations
             long end = System.currentTimeMillis() / 1000;
 
@@ -135,7 +129,7 @@ class RealPrometheusTest {
                 }
             }
             kubeStateMetrics.stop(0);
-            service.stop();
+            service.close();
             deleteTree(dir);
         }
     }

@@ -12,13 +12,16 @@ import org.productservice.tracing.Tracing;
 
 /**
  * The service started in this JVM through {@link Main#configure}, on free ports, with tables of
- * its own: the one way a test starts a server of its own (a class-wide one can also come from
- * Helidon's {@code @ServerTest} with {@code Main.configure(server, TestEngine.get().config(...))}).
- * Stopped by {@link #close()}:
+ * its own: the one way a test starts a server. Stopped by {@link #close()}; for one test:
  * <pre>
  * try (RunningService service = RunningService.start(Map.of("limits.body", "1024"))) {
  *     service.api().create(...);
  * }
+ * </pre>
+ * and for a whole test class, closed by JUnit after its last test:
+ * <pre>
+ * &#64;AutoClose
+ * private static final RunningService SERVICE = RunningService.start(Map.of());
  * </pre>
  */
 public final class RunningService implements AutoCloseable {

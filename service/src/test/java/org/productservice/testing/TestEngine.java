@@ -7,10 +7,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 import io.helidon.config.Config;
 
@@ -108,22 +108,10 @@ public final class TestEngine {
                 throw new IllegalStateException("dynalite did not start: " + line);
             }
             int port = Integer.parseInt(line.substring("dynalite listening on ".length()).strip());
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(process)));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> Processes.stop(process, Duration.ofSeconds(5))));
             return new TestEngine(process, port);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start node (Node.js 20+ must be on the PATH)", e);
-        }
-    }
-
-    private static void stop(Process process) {
-        process.destroy();
-        try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,16 +1,9 @@
 package org.productservice.tracing;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import io.helidon.config.Config;
-
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
@@ -24,6 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.LogCapture;
 import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
@@ -52,10 +46,8 @@ class RequestTracingTest {
     // late cannot be mistaken for this one's.
     private final String callerTrace = java.util.UUID.randomUUID().toString().replace("-", "");
     private final String traceparent = "00-" + callerTrace + "-" + CALLER_SPAN + "-01";
-    private final List<String> logLines = Collections.synchronizedList(new ArrayList<>());
-    private final Logger access = Logger.getLogger("org.productservice.access");
-    private Level accessLevel;
-    private Handler capture;
+    private LogCapture capture;
+    private List<String> logLines;
 
     @BeforeAll
     static void start() {
@@ -75,34 +67,14 @@ class RequestTracingTest {
     @BeforeEach
     void captureLogs() {
         SPANS.reset();
-        capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                logLines.add(LogFormat.JSON.formatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        accessLevel = access.getLevel();
-        access.setLevel(Level.INFO);
-        // Access lines to the capture only, not to the console of the test run.
-        access.setUseParentHandlers(false);
-        access.addHandler(capture);
-        Logger.getLogger("").addHandler(capture);
+        // Access lines to the capture only, not to the console of the test run; the others too.
+        capture = LogCapture.access(LogFormat.JSON).alsoFrom("");
+        logLines = capture.lines();
     }
 
     @AfterEach
     void releaseLogs() {
-        Logger.getLogger("").removeHandler(capture);
-        access.removeHandler(capture);
-        access.setUseParentHandlers(true);
-        access.setLevel(accessLevel);
+        capture.close();
     }
 
     @Test

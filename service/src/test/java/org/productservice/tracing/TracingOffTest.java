@@ -1,22 +1,16 @@
 package org.productservice.tracing;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import io.helidon.config.Config;
-
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 
 import org.junit.jupiter.api.Test;
 import org.productservice.logging.LogFormat;
 import org.productservice.testing.Api;
+import org.productservice.testing.LogCapture;
 import org.productservice.testing.RunningService;
 import org.productservice.testing.TestEngine;
 
@@ -65,27 +59,8 @@ class TracingOffTest {
 
     /** Sends one GET of a missing product and returns its JSON access-log line. */
     private static JsonNode accessLine(RunningService server, String... headers) throws Exception {
-        List<String> lines = Collections.synchronizedList(new ArrayList<>());
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                lines.add(LogFormat.JSON.formatter().format(record));
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger access = Logger.getLogger("org.productservice.access");
-        Level level = access.getLevel();
-        access.setLevel(Level.INFO);
-        access.setUseParentHandlers(false);
-        access.addHandler(capture);
-        try {
+        try (LogCapture access = LogCapture.access(LogFormat.JSON)) {
+            List<String> lines = access.lines();
             Api.Response response = new Api(server.port()).get("/products/" + UUID.randomUUID(), headers);
             assertThat(response.status()).isEqualTo(404);
             String requestId = response.header("X-Request-Id").orElseThrow();
@@ -101,10 +76,6 @@ class TracingOffTest {
                 Thread.sleep(10);
             }
             throw new AssertionError("no access line for " + requestId + " in " + lines);
-        } finally {
-            access.removeHandler(capture);
-            access.setUseParentHandlers(true);
-            access.setLevel(level);
         }
     }
 }
