@@ -39,10 +39,11 @@ import static org.productservice.faults.DynamoDbFaultTest.assertUnavailable;
 class RequestDeadlineTest {
     private static final Duration DEADLINE = Duration.ofSeconds(2);
     /**
-     * Scheduling slack on a busy shared 2-core machine. Small enough that the test fails without
-     * the deadline: three calls of 1.2 s each would answer after 3.6 s.
+     * Scheduling slack on a busy shared 2-core machine (a loaded runner measured 2.94 s for a 2 s
+     * deadline). Still small enough that the test fails without the deadline: three calls of 1.2 s
+     * each would answer after 3.6 s; and each cut answer must also say that the deadline cut it.
      */
-    private static final Duration MARGIN = Duration.ofMillis(750);
+    private static final Duration MARGIN = Duration.ofMillis(1400);
 
     /** A proxy of its own for each test: faults set by one test never reach the next. */
     @AutoClose
