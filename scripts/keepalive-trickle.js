@@ -2,7 +2,8 @@
 // The keep-alive trickle of `make hostile` (scripts/hostile-load.sh): CONNECTIONS kept-alive
 // connections, each sending one small GET every INTERVAL seconds and reading its answer, for
 // DURATION seconds. Such connections are never idle for long, so a server that counts only idle
-// ones for reclaim keeps them all and turns legitimate clients away at its connection cap.
+// ones for reclaim keeps them all and turns legitimate clients away at its connection cap. A slot
+// the server closes is opened again after INTERVAL.
 // Usage: node scripts/keepalive-trickle.js HOST PORT CONNECTIONS INTERVAL DURATION
 'use strict';
 const net = require('net');
@@ -26,7 +27,8 @@ function connect(i) {
   socket.on('error', () => { failed++; });
   socket.on('close', () => {
     clearInterval(timer);
-    if (Date.now() < endAt) { closedByServer++; open--; setTimeout(() => connect(i), 1000); }
+    // A closed slot comes back at the attacker's own pace: one request per slot every INTERVAL.
+    if (Date.now() < endAt) { closedByServer++; open--; setTimeout(() => connect(i), everyMs); }
   });
 }
 
