@@ -97,12 +97,19 @@ class RequestDeadlineTest {
                 assertThat(read.response().status()).as("%s", read).isEqualTo(200);
                 assertThat(read.response().json().path("id").asText()).isEqualTo(id);
             });
-            // Three calls of 1.2 s: cut by the deadline, and told so.
+            // Three calls of 1.2 s: cut by the deadline, and told so. With 24 calls at once on a busy
+            // runner, a DynamoDB timeout can fire in the same milliseconds as the deadline and be
+            // named instead (seen once in a fresh-clone CI run, at 2,005 ms); the single-call tests
+            // below pin the deadline's own message.
             assertThat(creates).allSatisfy(create -> {
                 assertThat(create.first().elapsed()).as("%s", create.first()).isGreaterThanOrEqualTo(DEADLINE);
                 assertThat(assertUnavailable(create.first().response()).path("detail").asText())
-                        .isEqualTo("The product store is unavailable (request deadline). Retry later.");
+                        .isIn("The product store is unavailable (request deadline). Retry later.",
+                              "The product store is unavailable (timeout). Retry later.");
             });
+            assertThat(creates).as("answers that name the deadline")
+                    .filteredOn(create -> create.first().response().body().contains("(request deadline)"))
+                    .hasSizeGreaterThanOrEqualTo(creates.size() / 2);
 
             proxy.pass();
             for (Keyed create : creates) {
