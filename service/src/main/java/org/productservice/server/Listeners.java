@@ -43,6 +43,8 @@ public final class Listeners {
      * (plus its own receive buffer): the access log and the request timer measure the delivery.
      */
     private static final int SEND_BUFFER_BYTES = 64 * 1024;
+    /** How long the API port may fail to accept before liveness is DOWN (see ListenerLiveness). */
+    private static final Duration LIVENESS_GRACE = Duration.ofSeconds(10);
     /** Largest request body on the admin port (probes and scrapes send none). */
     private static final int ADMIN_MAX_BODY = 1024;
 
@@ -66,7 +68,7 @@ public final class Listeners {
         LimitSettings limits = settings.limits();
         this.apiGuard = new ConnectionGuard(WebServer.DEFAULT_SOCKET_NAME, settings.connections(), limits.bodyBytes(),
                                             limits.concurrency(), registry);
-        this.apiLiveness = new ListenerLiveness(settings.host(), Duration.ofSeconds(1));
+        this.apiLiveness = new ListenerLiveness(settings.host(), Duration.ofSeconds(1), LIVENESS_GRACE);
     }
 
     /**
