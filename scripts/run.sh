@@ -12,10 +12,21 @@ set -euo pipefail
 
 : "${PORT:=8080}" "${ADMIN_PORT:=9080}" "${ENGINE_PORT:=8000}" "${DATA_DIR:=.data/dynalite}" "${AUTH:=none}"
 
-second_instance="make run PORT=$((PORT + 1)) ADMIN_PORT=$((ADMIN_PORT + 1)) ENGINE_PORT=$((ENGINE_PORT + 2)) DATA_DIR=$DATA_DIR-2"
-
 taken() {  # whether something accepts connections on localhost:$1
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The command for a second instance: for each port the first one from the next up that is free now
+# and not chosen for another (ENGINE_PORT + 1 is dynamodb-admin's by default, so it is skipped).
+second_instance() {
+  local chosen=" $PORT $ADMIN_PORT $ENGINE_PORT $((ENGINE_PORT + 1)) " name port ports=''
+  for name in PORT ADMIN_PORT ENGINE_PORT; do
+    port=$(( ${!name} + 1 ))
+    while [[ $chosen == *" $port "* ]] || taken "$port"; do port=$((port + 1)); done
+    chosen+="$port "
+    ports+="$name=$port "
+  done
+  echo "make run ${ports}DATA_DIR=$DATA_DIR-2"
 }
 
 ports() {
@@ -29,7 +40,7 @@ ports() {
     esac
     if taken "$port"; then
       echo "Port $port ($name, $what) is taken, perhaps by another 'make run': stop that, or run a second instance" \
-        "with ports and data of its own: $second_instance" >&2
+        "with ports and data of its own: $(second_instance)" >&2
       exit 1
     fi
   done
@@ -56,7 +67,7 @@ serve() {
   if ! node scripts/local-check.js engine "http://127.0.0.1:$ENGINE_PORT" 20 "$engine"; then
     [ -z "$interrupted" ] || exit 130
     echo "The local engine did not start (its message is above): nothing was started. Is another engine using" \
-      "DATA_DIR=$DATA_DIR? A second instance needs its own: $second_instance" >&2
+      "DATA_DIR=$DATA_DIR? A second instance needs its own: $(second_instance)" >&2
     exit 1
   fi
 
